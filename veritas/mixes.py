@@ -1,0 +1,239 @@
+"""Environment mixes: a YAML file that names task types with weights, difficulty, split and size,
+and turns an item index into a task, as a pure function of (mix, index).
+
+    name: lgc-v2-train
+    split: train          # train | val | test — picks a disjoint block of seeds
+    size: 1000000         # the dataset's length (verl needs len())
+    seed: 0               # the mix's own seed: which tasks, in which order
+    difficulty: mixed     # 1..5, "mixed" (drawn per task from its seed), or a curriculum (below)
+    language: en
+    system_prompt: null   # optional system message
+    tasks:
+      - {task_type: dyck_language, weight: 2}
+      - {task_type: sudoku, weight: 1, difficulty: 2}    # per-entry override
+
+A curriculum ramps the difficulty linearly with the item index (which is the training step times
+the batch size when verl reads the dataset in order, data.shuffle=false):
+
+    difficulty: {start: 1, end: 5, over_items: 200000}
+
+Seeds: every family has at least 10^8 seeds; the splits take disjoint blocks of them (train
+[0, 9*10^7), val [9*10^7, 9.5*10^7), test [9.5*10^7, 10^8)), so train, validation and held-out
+evaluation never share a task by construction. Within a block, item i gets seed perm(i), a
+bijection keyed by the mix seed: no two items of one mix share a task. When a consumer must skip a
+candidate (e.g. a prompt too long for the model), candidate k of item i uses perm(i + k * size),
+which no other item uses.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+from veritas.envs import DIFFICULTY_LEVELS, get_family, list_task_types
+from veritas.envs.rng import derive_seed
+
+SPLIT_BLOCKS: dict[str, tuple[int, int]] = {
+    "train": (0, 90_000_000),
+    "val": (90_000_000, 95_000_000),
+    "test": (95_000_000, 100_000_000),
+}
+MIXED = "mixed"
+
+
+class MixError(ValueError):
+    """A mix file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Curriculum:
+    start: int
+    end: int
+    over_items: int
+
+    def level(self, index: int) -> int:
+        frac = min(1.0, index / self.over_items)
+        return int(round(self.start + (self.end - self.start) * frac))
+
+
+@dataclass(frozen=True)
+class MixEntry:
+    task_type: str
+    weight: float
+    difficulty: int | str | Curriculum  # a level, MIXED, or a Curriculum
+
+
+@dataclass(frozen=True)
+class MixItem:
+    """What item `index` of a mix is: enough to call veritas.envs.generate."""
+
+    index: int
+    candidate: int
+    task_type: str
+    seed: int
+    difficulty: int | None  # None: drawn from the seed
+    language: str
+
+
+@dataclass(frozen=True)
+class Mix:
+    name: str
+    split: str
+    size: int
+    seed: int
+    entries: tuple[MixEntry, ...]
+    language: str = "en"
+    system_prompt: str | None = None
+    source: str = "<memory>"
+    _cumulative: tuple[float, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        total = sum(e.weight for e in self.entries)
+        acc, cum = 0.0, []
+        for e in self.entries:
+            acc += e.weight / total
+            cum.append(acc)
+        cum[-1] = 1.0
+        object.__setattr__(self, "_cumulative", tuple(cum))
+
+    @property
+    def task_types(self) -> list[str]:
+        return [e.task_type for e in self.entries]
+
+    def _seed_for(self, position: int) -> int:
+        """Bijection of [0, block_len) keyed by the mix seed: an affine map with a unit multiplier."""
+        lo, hi = SPLIT_BLOCKS[self.split]
+        n = hi - lo
+        key = derive_seed("mix-permutation", self.seed)
+        a = key % n
+        while math.gcd(a, n) != 1:
+            a += 1
+        b = (key >> 64) % n
+        return lo + (a * (position % n) + b) % n
+
+    def item(self, index: int, candidate: int = 0) -> MixItem:
+        if not 0 <= index < self.size:
+            raise IndexError(f"item {index} is outside mix {self.name!r} of size {self.size}")
+        u = (derive_seed("mix-type", self.seed, index, candidate) >> 200) / float(1 << 56)
+        entry = self.entries[-1]
+        for e, edge in zip(self.entries, self._cumulative):
+            if u < edge:
+                entry = e
+                break
+        if isinstance(entry.difficulty, Curriculum):
+            difficulty: int | None = entry.difficulty.level(index)
+        elif entry.difficulty == MIXED:
+            difficulty = None
+        else:
+            difficulty = int(entry.difficulty)
+        seed = self._seed_for(index + candidate * self.size)
+        return MixItem(index, candidate, entry.task_type, seed, difficulty, self.language)
+
+    def generate(self, index: int, candidate: int = 0):
+        from veritas.envs import generate
+
+        it = self.item(index, candidate)
+        return generate(it.task_type, it.seed, it.difficulty, it.language)
+
+
+def _parse_difficulty(value, where: str):
+    if value is None or value == MIXED:
+        return MIXED
+    if isinstance(value, bool):
+        raise MixError(f"{where}: difficulty must be 1..5, 'mixed' or a curriculum mapping, got {value!r}")
+    if isinstance(value, int):
+        if value not in DIFFICULTY_LEVELS:
+            raise MixError(f"{where}: difficulty must be one of {DIFFICULTY_LEVELS}, got {value}")
+        return value
+    if isinstance(value, dict):
+        unknown = set(value) - {"start", "end", "over_items"}
+        if unknown or not {"start", "end", "over_items"} <= set(value):
+            raise MixError(f"{where}: a curriculum needs exactly start, end, over_items; got keys {sorted(value)}")
+        start, end, over = value["start"], value["end"], value["over_items"]
+        for key, v in (("start", start), ("end", end)):
+            if isinstance(v, bool) or v not in DIFFICULTY_LEVELS:
+                raise MixError(f"{where}: curriculum {key} must be one of {DIFFICULTY_LEVELS}, got {v!r}")
+        if isinstance(over, bool) or not isinstance(over, int) or over <= 0:
+            raise MixError(f"{where}: curriculum over_items must be a positive int, got {over!r}")
+        return Curriculum(start, end, over)
+    raise MixError(f"{where}: difficulty must be 1..5, 'mixed' or a curriculum mapping, got {value!r}")
+
+
+_TOP_KEYS = {"name", "split", "size", "seed", "difficulty", "language", "system_prompt", "tasks", "description"}
+_ENTRY_KEYS = {"task_type", "weight", "difficulty"}
+
+
+def mix_from_dict(data: dict, source: str = "<memory>") -> Mix:
+    if not isinstance(data, dict):
+        raise MixError(f"{source}: a mix is a YAML mapping, got {type(data).__name__}")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise MixError(f"{source}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    for key in ("split", "size", "tasks"):
+        if key not in data:
+            raise MixError(f"{source}: missing required key {key!r}")
+    split = data["split"]
+    if split not in SPLIT_BLOCKS:
+        raise MixError(f"{source}: split must be one of {sorted(SPLIT_BLOCKS)}, got {split!r}")
+    size = data["size"]
+    block = SPLIT_BLOCKS[split][1] - SPLIT_BLOCKS[split][0]
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= block // 4:
+        raise MixError(f"{source}: size must be an int in [1, {block // 4}] for split {split!r}, got {size!r}")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise MixError(f"{source}: seed must be a non-negative int, got {seed!r}")
+    language = data.get("language", "en")
+    system_prompt = data.get("system_prompt")
+    if system_prompt is not None and not isinstance(system_prompt, str):
+        raise MixError(f"{source}: system_prompt must be a string or null")
+    default_difficulty = _parse_difficulty(data.get("difficulty"), f"{source}: difficulty")
+    tasks = data["tasks"]
+    if not isinstance(tasks, list) or not tasks:
+        raise MixError(f"{source}: tasks must be a non-empty list of {{task_type, weight, difficulty}}")
+    known = set(list_task_types())
+    entries = []
+    for i, raw in enumerate(tasks):
+        where = f"{source}: tasks[{i}]"
+        if isinstance(raw, str):
+            raw = {"task_type": raw}
+        if not isinstance(raw, dict):
+            raise MixError(f"{where}: expected a mapping with task_type, got {raw!r}")
+        unknown = set(raw) - _ENTRY_KEYS
+        if unknown:
+            raise MixError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}")
+        task_type = raw.get("task_type")
+        if task_type not in known:
+            raise MixError(f"{where}: unknown task_type {task_type!r}; known: {', '.join(sorted(known))}")
+        if language not in get_family(task_type).languages:
+            raise MixError(f"{where}: {task_type} has no language {language!r}")
+        weight = raw.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0 or weight != weight:
+            raise MixError(f"{where}: weight must be a positive number, got {weight!r}")
+        difficulty = _parse_difficulty(raw["difficulty"], f"{where}.difficulty") if "difficulty" in raw else default_difficulty
+        entries.append(MixEntry(task_type, float(weight), difficulty))
+    if len({e.task_type for e in entries}) != len(entries):
+        raise MixError(f"{source}: a task_type is listed twice")
+    name = data.get("name") or os.path.splitext(os.path.basename(source))[0]
+    return Mix(str(name), split, size, seed, tuple(entries), language, system_prompt, source)
+
+
+def load_mix(path: str | os.PathLike, overrides: dict | None = None) -> Mix:
+    """Read and validate a mix file. `overrides` replace top-level keys (e.g. {"size": 64})."""
+    import yaml
+
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as exc:
+        raise MixError(f"{path}: cannot read mix file: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise MixError(f"{path}: not valid YAML: {exc}") from None
+    if overrides:
+        data = {**(data or {}), **overrides}
+    return mix_from_dict(data, source=path)
+
+
+def is_mix_file(path: str | os.PathLike) -> bool:
+    return os.fspath(path).endswith((".yaml", ".yml"))

@@ -1,0 +1,1 @@
+"""Helpers for tests, benchmarks and the CPU smoke run (imported only there)."""
