@@ -108,7 +108,10 @@ def parse_symbols(text: str) -> str | None:
 def strip_decoration(text: str) -> str:
     """Drop whitespace, Markdown emphasis/code marks and a final full stop around an answer: none
     of these characters is a bracket, so nothing an answer means can be lost."""
-    return text.strip().strip("*`").strip().rstrip(".").strip().strip("*`").strip()
+    text = text.strip().strip("*`").strip()
+    if text.endswith("."):
+        text = text[:-1].rstrip().strip("*`").strip()
+    return text
 
 
 def after_last_label(text: str, labels: tuple[str, ...] = ANSWER_LABELS) -> str | None:
