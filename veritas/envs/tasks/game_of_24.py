@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from fractions import Fraction
 
 from veritas.envs.answers import fenced_blocks
 from veritas.envs.base import Built, Task, TaskFamily, Verdict
@@ -44,7 +45,7 @@ ALL_OPERATORS = "".join(OPERATORS)
 MAX_BLOCKS = 64
 # The answer block: 6 numbers of <= 3 digits, 5 operators and brackets fit in far less.
 MAX_EXPRESSION_CHARS = 300
-ANSWER_LANGUAGES = ("python", "py")
+ANSWER_LANGUAGES = ("python", "py", "python3")
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ class GameOf24(TaskFamily):
                 pool.remove(a)
                 pool.remove(b)
                 pool.append(result)
-                left = ", ".join(format_value(v) for v in sorted(pool))
+                left = ", ".join(format_value(v) for v in sorted(pool, key=lambda v: Fraction(*v)))
                 lines.append(f"{i}. {_operand(a)} {op} {_operand(b)} = {format_value(result)}   "
                              + (f"（剩下：{left}）" if zh else f"(left: {left})"))
             lines.append(
@@ -319,6 +320,9 @@ class GameOf24(TaskFamily):
         if meta["solvable"]:
             tree = parse_expression(meta["solution"])
             wrong.append(_block("None"))
+            swapped = _swap_two_numbers(tree, target)
+            if swapped is not None:
+                wrong.append(_block(render(swapped)))
             wrong.append(_block(render(_replace_leaf(tree, 0, _absent_number(numbers, leaves(tree)[0])))))
             wrong.append(_block(render(_drop_one_leaf(tree))))
             dup = _duplicate_a_number(tree)
@@ -423,8 +427,8 @@ def _impossibility_account(numbers: list[int], target: int, ops: str, zh: bool) 
             if key in shown_pairs:
                 continue
             shown_pairs.add(key)
-            lv = ", ".join(format_value(v) for v in sorted(solver.values(a_mask)))
-            rv = ", ".join(format_value(v) for v in sorted(solver.values(b_mask)))
+            lv = ", ".join(format_value(v) for v in sorted(solver.values(a_mask), key=lambda v: Fraction(*v)))
+            rv = ", ".join(format_value(v) for v in sorted(solver.values(b_mask), key=lambda v: Fraction(*v)))
             lines.append(
                 f"- {left[0]} 和 {left[1]} 能算出 {lv}；{right[0]} 和 {right[1]} 能算出 {rv}；两边任意组合都得不到 {target}。"
                 if zh else
@@ -476,6 +480,19 @@ def _drop_one_leaf(tree: Expr) -> Expr:
     return (op, left, _drop_one_leaf(right))
 
 
+def _swap_two_numbers(tree: Expr, target: int) -> Expr | None:
+    """The tree with two of its numbers trading places, such that the value is no longer the target."""
+    values = leaves(tree)
+    for i in range(len(values)):
+        for j in range(i + 1, len(values)):
+            if values[i] != values[j]:
+                swapped = _replace_leaf(_replace_leaf(tree, i, values[j]), j, values[i])
+                value = evaluate(swapped)
+                if value is not None and value != (target, 1):
+                    return swapped
+    return None
+
+
 def _duplicate_a_number(tree: Expr) -> Expr | None:
     values = leaves(tree)
     for j in range(1, len(values)):
@@ -492,13 +509,18 @@ def _power_variant(expression: str) -> str:
 
 
 def _valid_expression_with_other_value(rng: random.Random, numbers: list[int], target: int, ops: str) -> Expr | None:
-    """A well-formed expression over exactly these numbers and operators whose value is not the target."""
-    for _ in range(50):
+    """A well-formed expression over exactly these numbers and operators whose value is not the
+    target: the closest to it of 40 random ones, so that it is a near miss."""
+    best, best_gap = None, None
+    for _ in range(40):
         tree = random_tree(rng, numbers, ops)
         value = evaluate(tree)
-        if value is not None and value != (target, 1):
-            return tree
-    return None
+        if value is None or value == (target, 1):
+            continue
+        gap = abs(value[0] - target * value[1]) / value[1]
+        if best_gap is None or gap < best_gap:
+            best, best_gap = tree, gap
+    return best
 
 
 def _with_a_disallowed_operator(numbers: list[int], target: int, ops: str) -> Expr | None:
