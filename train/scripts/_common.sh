@@ -165,9 +165,23 @@ model_state() {
     fi
 }
 
+# mask_stream: copy stdin to stdout line by line, secrets replaced by *** (for other tools' output).
+mask_stream() {
+    # Values come through ENVIRON, not -v, so awk does not interpret backslashes in them.
+    SECRET_NAMES="${SECRET_VARS[*]}" awk '
+        function hide(s, t,    i, out) {
+            if (t == "") return s
+            out = ""
+            while ((i = index(s, t)) > 0) { out = out substr(s, 1, i - 1) "***"; s = substr(s, i + length(t)) }
+            return out s
+        }
+        BEGIN { n = split(ENVIRON["SECRET_NAMES"], names, " ") }
+        { line = $0; for (k = 1; k <= n; k++) line = hide(line, ENVIRON[names[k]]); print line; fflush() }'
+}
+
 # ensure_model MODEL: download a hub model into train/models/<id> with `hf download` unless a
 # previous download completed (marker file). No token is needed for public models; when the hub
-# refuses, say how to provide HF_TOKEN. Prints nothing secret: hf's own errors go through mask.
+# refuses, say how to provide HF_TOKEN. hf's output is shown as it comes, through mask_stream.
 ensure_model() {
     local model="$1" dir state log
     state="$(model_state "$model")"
@@ -179,7 +193,7 @@ ensure_model() {
     mkdir -p "$dir"
     log="$(mktemp)"
     # hf reads HF_TOKEN from the environment by itself: the token never reaches a command line.
-    if hf download "$model" --local-dir "$dir" >"$log" 2>&1; then
+    if hf download "$model" --local-dir "$dir" 2>&1 | mask_stream | tee "$log" >&2; then
         rm -f "$log"
         touch "$dir/$MODEL_COMPLETE_MARKER"
         return 0
@@ -187,13 +201,11 @@ ensure_model() {
     local output
     output="$(tail -n 20 "$log")"
     rm -f "$log"
-    mask "$output" >&2
-    echo >&2
     if grep -Eqi '401|403|gated|unauthori[sz]ed|restricted|not found|invalid (user )?token|credentials' <<<"$output"; then
         if [[ -n "${HF_TOKEN:-}" ]]; then
             die "the Hugging Face hub refused $model even with HF_TOKEN set: check that the token is valid and that your account has accepted the model's terms at https://huggingface.co/$model"
         fi
-        die "the Hugging Face hub refused $model: it is gated, private or misspelled. If it is gated or private, accept its terms at https://huggingface.co/$model, create a read token at https://huggingface.co/settings/tokens and put HF_TOKEN=<token> in .env (see .env.example), then run again"
+        die "the Hugging Face hub refused $model: it is gated, private or misspelt. If it is gated or private, accept its terms at https://huggingface.co/$model, create a read token at https://huggingface.co/settings/tokens and put HF_TOKEN=<token> in .env (see .env.example), then run again"
     fi
     die "downloading $model failed (see hf's message above); a rerun resumes where it stopped"
 }
@@ -327,6 +339,12 @@ slug() {
     printf '%s' "${s//[^a-z0-9._-]/-}"
 }
 
+# is_container_main_process: true when this shell is PID 1, as when `docker run IMAGE bash SCRIPT`
+# runs a launcher: the container, and everything in it, stops when PID 1 exits.
+is_container_main_process() {
+    (($$ == 1))
+}
+
 # run_or_background LOG DRY_RUN NOHUP ARGV...: print the command; in a dry run stop there, with
 # --nohup start it in the background logging to LOG, else replace this shell with it.
 run_or_background() {
@@ -350,6 +368,15 @@ run_or_background() {
         echo "started in the background: PID $pid"
         echo "follow it with: tail -f $(rel "$log")"
         echo "stop it with:   kill $pid"
+        if is_container_main_process; then
+            # Exiting would stop the container and the training with it: stay until it ends.
+            echo "this launcher is the container's main process, so it waits for the training to end;"
+            echo "detach with Ctrl-P Ctrl-Q (the training goes on) or start the container with nohup instead"
+            local status=0
+            wait "$pid" || status=$?
+            echo "training ended with status $status (log: $(rel "$log"))"
+            return "$status"
+        fi
         return 0
     fi
     exec "$@"
