@@ -141,13 +141,14 @@ base=(
     actor_rollout_ref.ref.log_prob_max_token_len_per_gpu=24576
     actor_rollout_ref.ref.fsdp_config.param_offload=True
     critic.enable=False
-    # trainer: steps, checkpoints (resumed automatically), validation, logging
+    # trainer: steps, checkpoints (resumed automatically), validation, logging. The step count is the
+    # limit; verl also stops at the end of total_epochs, which only a small finite mix would reach.
     trainer.project_name="$PROJECT"
     trainer.experiment_name="$EXP"
     'trainer.logger=[console,wandb,tensorboard]'
     trainer.n_gpus_per_node="$GPUS"
     trainer.nnodes="$NNODES"
-    trainer.total_epochs=1
+    trainer.total_epochs=100
     trainer.total_training_steps=500
     trainer.save_freq=50
     trainer.test_freq=25
