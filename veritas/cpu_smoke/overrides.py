@@ -53,16 +53,9 @@ CPU_GRPO = [
     "actor_rollout_ref.rollout.free_cache_engine=False",
     # No CUDA graphs or torch.compile on CPU; eager also skips a long warm-up.
     "actor_rollout_ref.rollout.enforce_eager=True",
-    # On CPU this is the share of RAM vLLM reserves; the KV cache size is set explicitly instead
-    # (VLLM_CPU_KVCACHE_SPACE, veritas.cpu_smoke.vllm_adapter), which makes vLLM skip this check.
-    "actor_rollout_ref.rollout.gpu_memory_utilization=0.1",
-    # One process each instead of verl's eight: two cores.
-    "actor_rollout_ref.rollout.agent.num_workers=1",
-    "reward.num_workers=1",
-    "data.dataloader_num_workers=0",
 ]
 
-# ---- tiny sizes ---------------------------------------------------------------------------------
+# ---- tiny sizes (and process counts for a 2-core machine) ---------------------------------------
 TINY_SFT = [
     "data.train_batch_size=4",
     "data.micro_batch_size_per_gpu=2",
@@ -75,6 +68,10 @@ TINY_SFT = [
 ]
 
 TINY_GRPO = [
+    # One process each instead of verl's eight: the machine has two cores.
+    "actor_rollout_ref.rollout.agent.num_workers=1",
+    "reward.num_workers=1",
+    "data.dataloader_num_workers=0",
     "data.train_batch_size=2",
     "data.max_response_length=16",
     "data.val_max_samples=2",

@@ -90,13 +90,11 @@ def _stop_group(proc: subprocess.Popen) -> None:
 
 
 class Smoke:
-    def __init__(self, workdir: str):
+    def __init__(self, workdir: str, ray_tmp: str = ""):
         self.work = os.path.abspath(workdir)
         self.model = os.path.join(self.work, "model")
         self.data = os.path.join(self.work, "data")
-        # Ray keeps sockets under its temp dir; a short private path stays under the 107-byte
-        # socket limit and never meets another Ray instance on the machine.
-        self.ray_tmp = tempfile.mkdtemp(prefix="vsmoke-ray-")
+        self.ray_tmp = ray_tmp
         self.timings: dict[str, float] = {}
         self.results: dict[str, dict] = {}
 
@@ -196,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
-    smoke = Smoke(args.workdir)
+    # Ray keeps sockets under its temp dir; a short private path stays under the 107-byte socket
+    # limit and never meets another Ray instance on the machine.
+    smoke = Smoke(args.workdir, ray_tmp=tempfile.mkdtemp(prefix="vsmoke-ray-"))
     plan = [("model", smoke.build_model)]
     if args.only != "grpo":
         plan += [("data", smoke.build_data), ("sft", smoke.run_sft)]
