@@ -215,8 +215,8 @@ def _grpo_run(tmp_path, steps, ckpt_step):
         (ckpt / f"global_step_{ckpt_step}" / name).write_bytes(b"x")
     (ckpt / "latest_checkpointed_iteration.txt").write_text(str(ckpt_step))
     metrics = tmp_path / "metrics.jsonl"
-    _write_metrics(metrics, [(s, {"critic/score/mean": 0.0, "response_length/mean": 16.0, "timing_s/step": 2.0})
-                             for s in steps])
+    _write_metrics(metrics, [(s, {"critic/score/mean": 0.0, "response_length/mean": 16.0, "timing_s/step": 2.0,
+                                  checks.SYNC_METRIC: 0.998}) for s in steps])
     return str(ckpt), str(metrics)
 
 
@@ -229,6 +229,12 @@ def test_check_grpo_accepts_a_complete_run_and_names_what_is_missing(tmp_path):
     restarted = _grpo_run(tmp_path / "restarted", [1, 2, 3], 3)
     with pytest.raises(checks.SmokeFailure, match=r"steps \[1, 2, 3\], expected 3\.\.3 \(did the run resume"):
         checks.check_grpo(*restarted, 3, 3, validated_step=None)
+    # Rollout probabilities unrelated to the actor's: the weight sync did not happen.
+    unsynced = _grpo_run(tmp_path / "unsynced", [1], 1)
+    _write_metrics(unsynced[1], [(1, {"critic/score/mean": 0.0, "response_length/mean": 16.0,
+                                      checks.SYNC_METRIC: 0.02})])
+    with pytest.raises(checks.SmokeFailure, match="weight sync"):
+        checks.check_grpo(*unsynced, 1, 1, validated_step=None)
     os.remove(os.path.join(ckpt, "global_step_2", "data.pt"))
     with pytest.raises(checks.SmokeFailure, match=r"missing \['data.pt'\]"):
         checks.check_grpo(ckpt, metrics, 1, 2, validated_step=None)

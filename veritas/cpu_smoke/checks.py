@@ -69,6 +69,10 @@ def check_sft(ckpt_dir: str, metrics_path: str, steps: int) -> dict[str, float]:
     return {"first_loss": losses[0], "last_loss": losses[-1], "val_loss": val}
 
 
+SYNC_METRIC = "training/rollout_actor_probs_pearson_corr"
+MIN_SYNC_CORRELATION = 0.9
+
+
 def check_grpo(ckpt_dir: str, metrics_path: str, first_step: int, last_step: int,
                validated_step: int | None) -> dict[str, float]:
     """Steps first..last logged with rewards and non-empty answers, a full checkpoint at last."""
@@ -87,7 +91,14 @@ def check_grpo(ckpt_dir: str, metrics_path: str, first_step: int, last_step: int
             raise SmokeFailure(f"{metrics_path}: step {step} critic/score/mean={score} outside [0, 1]")
         if _finite(logged, step, "response_length/mean", metrics_path) <= 0:
             raise SmokeFailure(f"{metrics_path}: step {step}: the rollout produced empty answers")
+        # vLLM starts on dummy weights (load_format=dummy) and gets the actor's through the weight
+        # sync; if that failed, its token probabilities would be unrelated to the actor's.
+        corr = _finite(logged, step, SYNC_METRIC, metrics_path)
+        if corr < MIN_SYNC_CORRELATION:
+            raise SmokeFailure(f"{metrics_path}: step {step}: {SYNC_METRIC}={corr:.3f} < {MIN_SYNC_CORRELATION}: "
+                               "the rollout does not run the actor's weights (weight sync)")
     summary = {"score_mean": _finite(logged, last_step, "critic/score/mean", metrics_path),
+               "sync_corr": round(_finite(logged, last_step, SYNC_METRIC, metrics_path), 4),
                "step_seconds": _finite(logged, last_step, "timing_s/step", metrics_path)}
     if validated_step is not None:
         val_keys = [k for k in logged.get(validated_step, {}) if k.startswith("val-core/")]
