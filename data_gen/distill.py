@@ -1,0 +1,322 @@
+"""`data_gen distill`: teacher replies from an OpenAI-compatible endpoint, kept only when our
+verifier scores them 1 (rejection sampling).
+
+    export OPENAI_API_KEY=...            # or put it in .env; never on the command line
+    python -m data_gen distill --base-url https://api.example.com/v1 --model teacher-model \\
+        --task-types dyck_language,sudoku --count 2000 --attempts 4 --out-dir data/distill
+
+Each task is asked --attempts times (each request carries its own `seed`, derived from --seed, the
+task id and the attempt number). Every answered attempt is appended to OUT/attempts.jsonl with its
+verdict as it arrives; rate limits (429), server errors (5xx) and timeouts are retried with
+exponential backoff (honouring Retry-After). Run the same command again after an interruption and
+only the missing attempts are asked. When every attempt is answered, OUT/distilled.parquet holds the
+accepted replies in the SFT layout (plus teacher_model, attempt, score, verdict_reason) and
+OUT/summary.json the acceptance rate per task type. A reply's separate reasoning field
+(`reasoning_content`) is kept as a leading <think> block unless --drop-reasoning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from data_gen import DataGenError
+from data_gen.common import say
+from data_gen.selection import add_selection_args, base_mix, mix_spec
+
+FORMAT_VERSION = 1
+ATTEMPTS = "attempts.jsonl"
+RUN = "run.json"
+OUTPUT = "distilled.parquet"
+SUMMARY = "summary.json"
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _load_tasks(args) -> tuple[list, str, str | None, dict]:
+    """([Task], split, system prompt, spec of where the tasks came from)."""
+    from hashlib import sha256
+
+    from veritas.envs import Task
+
+    if not args.tasks:
+        mix = base_mix(args)
+        return [mix.generate(i) for i in range(mix.size)], mix.split, mix.system_prompt, {"mix": mix_spec(mix)}
+    if args.mix or args.task_types:
+        raise DataGenError("give --tasks FILE, or --mix / --task-types, not both")
+    path = Path(args.tasks)
+    tasks = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    tasks.append(Task.from_json(line))
+                except (ValueError, TypeError) as exc:
+                    raise DataGenError(f"{path}: line {number} is not a task record ({exc})") from None
+    except OSError as exc:
+        raise DataGenError(f"{path}: cannot read ({exc.strerror})") from None
+    if args.count is not None:
+        tasks = tasks[: args.count]
+    if not tasks:
+        raise DataGenError(f"{path}: no tasks in the file")
+    digest = sha256("\n".join(t.to_json() for t in tasks).encode("utf-8")).hexdigest()
+    return tasks, args.split or "train", args.system_prompt or None, {"tasks_sha256": digest, "count": len(tasks)}
+
+
+def request_seed(base_seed: int, task, attempt: int) -> int:
+    """The `seed` sent with one attempt: reproducible sampling where the server supports it."""
+    from veritas.envs.rng import derive_seed
+
+    return derive_seed("distill", base_seed, task.env, task.task_id, attempt) % (2 ** 31)
+
+
+# ---------------------------------------------------------------- the attempt log
+
+
+def read_attempts(path: Path, tasks: list) -> dict:
+    """{(index, attempt): record} from the log, after dropping a torn last line."""
+    from data_gen.output import scan_lines
+
+    done: dict = {}
+    if not path.exists():
+        return done
+    _, end = scan_lines(path)
+    with open(path, "r+b") as fh:
+        fh.truncate(end)
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            rec = json.loads(line)
+            index = rec["index"]
+            if not 0 <= index < len(tasks) or rec["task_id"] != tasks[index].task_id:
+                raise DataGenError(f"{path}: line {number} names task {rec.get('task_id')} at index {index}, which this "
+                                   "command does not select; pass --overwrite to start again")
+            done[(index, rec["attempt"])] = rec
+    return done
+
+
+def _attempt(client, task, index: int, attempt: int, messages: list, seed: int) -> dict | None:
+    """One request and its verdict; None when retries ran out (left for the next run)."""
+    from data_gen.teacher import RequestFailed, RetriesExhausted
+    from veritas.envs import verify
+
+    record = {"index": index, "attempt": attempt, "task_id": task.task_id, "task_type": task.task_type,
+              "request_seed": seed}
+    try:
+        completion = client.complete(messages, seed)
+    except RetriesExhausted as exc:
+        return {**record, "status": "failed", "error": str(exc)}
+    except RequestFailed as exc:
+        return {**record, "status": "error", "error": str(exc), "reply": None, "score": None, "task": task.to_json()}
+    verdict = verify(task, completion.text)
+    return {**record, "status": "ok", "reply": completion.text, "finish_reason": completion.finish_reason,
+            "score": verdict.score, "reason": verdict.reason, "format_ok": verdict.format_ok,
+            "retries": completion.retries, "task": task.to_json()}
+
+
+# ---------------------------------------------------------------- results
+
+
+def summarize(tasks: list, records: dict, attempts: int) -> dict:
+    per: dict = defaultdict(lambda: {"tasks": 0, "attempts": 0, "replies": 0, "accepted": 0, "errors": 0,
+                                     "tasks_solved": 0})
+    solved: set = set()
+    for t in tasks:
+        per[t.task_type]["tasks"] += 1
+    for (index, _attempt), rec in records.items():
+        row = per[rec["task_type"]]
+        row["attempts"] += 1
+        if rec["status"] == "error":
+            row["errors"] += 1
+            continue
+        row["replies"] += 1
+        if rec["score"] == 1.0:
+            row["accepted"] += 1
+            if index not in solved:
+                solved.add(index)
+                row["tasks_solved"] += 1
+    for row in per.values():
+        row["acceptance_rate"] = row["accepted"] / row["replies"] if row["replies"] else None
+    total = {k: sum(r[k] for r in per.values()) for k in ("tasks", "attempts", "replies", "accepted", "errors", "tasks_solved")}
+    total["acceptance_rate"] = total["accepted"] / total["replies"] if total["replies"] else None
+    return {"attempts_per_task": attempts, "per_task_type": dict(sorted(per.items())), "total": total}
+
+
+def print_summary(summary: dict) -> None:
+    header = f"{'task type':32s} {'tasks':>7s} {'replies':>8s} {'accepted':>9s} {'rate':>7s} {'solved':>7s} {'errors':>7s}"
+    print(header)
+    print("-" * len(header))
+    rows = list(summary["per_task_type"].items()) + [("all", summary["total"])]
+    for name, r in rows:
+        rate = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
+        print(f"{name:32s} {r['tasks']:>7d} {r['replies']:>8d} {r['accepted']:>9d} {rate:>7s} {r['tasks_solved']:>7d} {r['errors']:>7d}")
+
+
+def write_kept(path: Path, tasks: list, records: dict, split: str, system_prompt: str | None, model: str,
+               keep: str) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from data_gen.output import PARQUET_OPTIONS, tmp_path
+    from data_gen.schemas import DISTILL_SCHEMA, batch_from_rows
+    from veritas.rows import sft_row
+
+    rows = []
+    taken: set = set()
+    for (index, attempt) in sorted(records):
+        rec = records[(index, attempt)]
+        if rec["status"] != "ok" or rec["score"] != 1.0 or (keep == "first" and index in taken):
+            continue
+        taken.add(index)
+        row = sft_row(tasks[index], index, split, system_prompt, reply=rec["reply"])
+        row.update(teacher_model=model, attempt=attempt, score=rec["score"], verdict_reason=rec["reason"])
+        rows.append(row)
+    table = pa.Table.from_batches([batch_from_rows(rows, DISTILL_SCHEMA)], schema=DISTILL_SCHEMA)
+    tmp = tmp_path(path)
+    pq.write_table(table, tmp, row_group_size=5_000, **PARQUET_OPTIONS)
+    os.replace(tmp, path)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def run(args: argparse.Namespace) -> int:
+    from data_gen.output import atomic_write_text, progress
+    from data_gen.teacher import ChatClient, resolve_api_key
+    from veritas.rows import chat_prompt
+
+    if args.attempts < 1:
+        raise DataGenError(f"--attempts must be >= 1, got {args.attempts}")
+    if args.concurrency < 1:
+        raise DataGenError(f"--concurrency must be >= 1, got {args.concurrency}")
+    if not args.base_url:
+        raise DataGenError("--base-url is required (or set OPENAI_BASE_URL), e.g. http://localhost:8000/v1")
+    api_key = None
+    if not args.no_api_key:
+        env_file = Path(args.env_file) if args.env_file else None
+        api_key = resolve_api_key(args.api_key_env, env_file)
+        if not api_key:
+            where = f" or in {args.env_file}" if args.env_file else ""
+            raise DataGenError(f"no API key: set {args.api_key_env} in the environment{where}, choose another "
+                               "variable with --api-key-env, or pass --no-api-key for a server that needs none")
+
+    tasks, split, system_prompt, source = _load_tasks(args)
+    base_seed = args.seed or 0
+    params = {"temperature": args.temperature}
+    if args.max_tokens:
+        params["max_tokens"] = args.max_tokens
+    spec = {"format": FORMAT_VERSION, "base_url": args.base_url, "model": args.model, "attempts": args.attempts,
+            "params": params, "seed": base_seed, "system_prompt": system_prompt, "split": split,
+            "keep": args.keep, "reasoning": not args.drop_reasoning, "tasks": source}
+
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    log, run_file = out / ATTEMPTS, out / RUN
+    if args.overwrite:
+        for name in (ATTEMPTS, RUN, OUTPUT, SUMMARY):
+            if (out / name).exists():
+                (out / name).unlink()
+    if run_file.exists():
+        try:
+            old = json.loads(run_file.read_text(encoding="utf-8"))
+        except ValueError:
+            old = None
+        if old != spec:
+            raise DataGenError(f"{out} holds a run with different settings (see {run_file}); "
+                               "use another --out-dir or pass --overwrite")
+    else:
+        for name in (ATTEMPTS, OUTPUT, SUMMARY):
+            if (out / name).exists():
+                raise DataGenError(f"{out / name} exists without {RUN}; use another --out-dir or pass --overwrite")
+        atomic_write_text(run_file, json.dumps(spec, indent=1, sort_keys=True))
+
+    records = read_attempts(log, tasks)
+    todo = [(i, a) for i in range(len(tasks)) for a in range(args.attempts) if (i, a) not in records]
+    if todo and (out / OUTPUT).exists():
+        (out / OUTPUT).unlink()  # cannot be complete if attempts are missing
+    failed = 0
+    if todo:
+        client = ChatClient(args.base_url, args.model, api_key, timeout=args.timeout, max_retries=args.max_retries,
+                            backoff_base=args.backoff_base, backoff_max=args.backoff_max,
+                            concurrency=args.concurrency, params=params, keep_reasoning=not args.drop_reasoning)
+        messages = [chat_prompt(t, system_prompt) for t in tasks]
+        bar = progress(len(tasks) * args.attempts, len(tasks) * args.attempts - len(todo), "attempts", args.quiet,
+                       unit="req")
+        pool = ThreadPoolExecutor(max_workers=args.concurrency)
+        queue = iter(todo)
+        in_flight: set = set()
+        try:
+            with open(log, "a", encoding="utf-8") as fh:
+                while True:
+                    while len(in_flight) < 2 * args.concurrency:
+                        nxt = next(queue, None)
+                        if nxt is None:
+                            break
+                        i, a = nxt
+                        seed = request_seed(base_seed, tasks[i], a)
+                        in_flight.add(pool.submit(_attempt, client, tasks[i], i, a, messages[i], seed))
+                    if not in_flight:
+                        break
+                    finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        rec = fut.result()  # FatalTeacherError stops the run here
+                        bar.update(1)
+                        if rec["status"] == "failed":
+                            failed += 1
+                            continue
+                        fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+                        fh.flush()
+                        records[(rec["index"], rec["attempt"])] = rec
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            client.close()
+            bar.close()
+
+    summary = summarize(tasks, records, args.attempts)
+    print_summary(summary)
+    if failed:
+        say(f"{failed} attempt(s) still failing after {args.max_retries} retries; nothing final written. "
+            "Run the same command again to retry them.")
+        return 1
+    kept = write_kept(out / OUTPUT, tasks, records, split, system_prompt, args.model, args.keep)
+    atomic_write_text(out / SUMMARY, json.dumps(summary, indent=1, sort_keys=True))
+    say(f"kept {kept} verified replies in {out / OUTPUT}; summary in {out / SUMMARY}")
+    return 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("distill", help="teacher replies from an OpenAI-compatible endpoint, kept when verified",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-o", "--out-dir", required=True, help="folder for attempts.jsonl, distilled.parquet, summary.json")
+    add_selection_args(p, "seed block to draw from: train, val or test (default: the mix's, else train)")
+    p.add_argument("--tasks", metavar="FILE", help="read tasks from a JSONL file (`data_gen jsonl`) instead")
+    g = p.add_argument_group("teacher")
+    g.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL"),
+                   help="endpoint base, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL)")
+    g.add_argument("--model", required=True, help="model name sent with each request")
+    g.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                   help="environment variable holding the API key (default %(default)s); never pass a key itself")
+    g.add_argument("--env-file", default=".env", help="read the key from this file when the variable is unset (default %(default)s)")
+    g.add_argument("--no-api-key", action="store_true", help="send no Authorization header")
+    g.add_argument("--attempts", type=int, default=4, help="requests per task (default %(default)s)")
+    g.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default %(default)s)")
+    g.add_argument("--max-tokens", type=int, default=None, help="max_tokens per reply (default: the server's)")
+    g.add_argument("--drop-reasoning", action="store_true", help="ignore a separate reasoning_content field")
+    g.add_argument("--keep", choices=("all", "first"), default="all",
+                   help="keep every accepted reply of a task, or only its first accepted attempt (default %(default)s)")
+    g = p.add_argument_group("requests")
+    g.add_argument("--concurrency", type=int, default=8, help="requests in flight (default %(default)s)")
+    g.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default %(default)s)")
+    g.add_argument("--max-retries", type=int, default=6, help="retries on 429/5xx/timeouts (default %(default)s)")
+    g.add_argument("--backoff-base", type=float, default=1.0, help="first retry delay in seconds, doubled each time (default %(default)s)")
+    g.add_argument("--backoff-max", type=float, default=60.0, help="longest retry delay in seconds (default %(default)s)")
+    p.add_argument("--overwrite", action="store_true", help="discard a previous run in --out-dir")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
