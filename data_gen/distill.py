@@ -212,9 +212,12 @@ def run(args: argparse.Namespace) -> int:
     params = {"temperature": args.temperature}
     if args.max_tokens:
         params["max_tokens"] = args.max_tokens
-    spec = {"format": FORMAT_VERSION, "base_url": args.base_url, "model": args.model, "attempts": args.attempts,
+    # What decides the replies; the base URL is left out so a run can resume against the same
+    # model served from another address.
+    spec = {"format": FORMAT_VERSION, "model": args.model, "attempts": args.attempts,
             "params": params, "seed": base_seed, "system_prompt": system_prompt, "split": split,
             "keep": args.keep, "reasoning": not args.drop_reasoning, "tasks": source}
+    spec = json.loads(json.dumps(spec))  # as it reads back from run.json (tuples become lists)
 
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
