@@ -198,15 +198,14 @@ def write_parquet(
     """Write `total` rows as `final` (or as shards FINAL-00000-of-000NN.parquet with keep_shards).
 
     Work goes part by part (`shard_rows` rows each) into `.FINAL.parts/`; each part is renamed into
-    place when complete, so a killed run resumes at the first missing part. Row groups follow
-    fixed chunk boundaries, so the bytes do not depend on the worker count.
+    place when complete, so a killed run resumes at the first missing part. Chunks start at each
+    part's first row and a row group closes after `row_group_rows` rows or at the part's end, so
+    the bytes depend on the sizes only, never on the worker count or on an interruption.
     Returns ("complete" | "written" | "resumed", output files).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if row_group_rows % chunk_rows or shard_rows % row_group_rows:
-        raise DataGenError("shard rows must be a multiple of the row-group size, which must be a multiple of the chunk size")
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     spec = {**spec, "rows": total, "chunk_rows": chunk_rows, "row_group_rows": row_group_rows, "shard_rows": shard_rows}

@@ -36,7 +36,7 @@ def test_every_subcommand_has_help(name):
         (["sft", "--task-types", "TYPE", "--count", "5", "--difficulty", "hard"], "--difficulty must be 1-5 or 'mixed', got 'hard'"),
         (["sft", "--task-types", "TYPE", "--count", "5", "--val-ratio", "1.5"], "--val-ratio must be in [0, 1), got 1.5"),
         (["sft", "--task-types", "TYPE", "--count", "5", "--workers", "0"], "--workers must be >= 1, got 0"),
-        (["sft", "--task-types", "TYPE", "--count", "5", "--shard-rows", "1234"], "--shard-rows must be a positive multiple of 5000, got 1234"),
+        (["sft", "--task-types", "TYPE", "--count", "5", "--shard-rows", "0"], "--shard-rows must be a positive integer, got 0"),
         (["sft", "--mix", "MIX", "--task-types", "TYPE"], "give either --mix FILE or --task-types, not both"),
         (["sft", "--mix", "no/such/mix.yaml"], "no/such/mix.yaml: cannot read mix file"),
         (["jsonl", "-o", "x.jsonl", "--task-types", "TYPE", "--count", "5", "--language", "xx"], "has no language 'xx'"),

@@ -36,8 +36,8 @@ def test_jsonl_torn_last_line_is_dropped_and_continued(tmp_path):
 
 
 def test_jsonl_killed_midway_then_rerun_equals_an_uninterrupted_run(tmp_path):
-    count = 20_000
-    for _attempt in range(4):
+    count = 8_000
+    for _attempt in range(5):
         out = tmp_path / f"killed-{count}.jsonl"
         partial = out.with_name(out.name + ".partial")
         args = ["jsonl", "--task-types", all_types(), "--count", str(count), "--seed", "2", "--workers", "1", "--quiet"]
@@ -77,12 +77,12 @@ def test_jsonl_rerun_of_a_finished_command_changes_nothing(tmp_path):
 
 
 def test_sft_parquet_killed_midway_then_rerun_equals_an_uninterrupted_run(tmp_path):
-    count = 20_000
-    for _attempt in range(3):
+    count = 4_000
+    for _attempt in range(4):
         out = tmp_path / f"killed-{count}"
         parts = out / ".train.parquet.parts"
         args = ["sft", "--task-types", all_types(), "--count", str(count), "--seed", "4", "--val-ratio", "0",
-                "--shard-rows", "5000", "--workers", "1", "--quiet"]
+                "--shard-rows", str(count // 8), "--workers", "1", "--quiet"]
         if kill_when([*args, "--out-dir", str(out)], lambda: (parts / "part-00000.parquet").exists()):
             break
         count *= 4
@@ -99,8 +99,8 @@ def test_sft_parquet_killed_midway_then_rerun_equals_an_uninterrupted_run(tmp_pa
 
 
 def test_sft_bytes_do_not_depend_on_workers_and_shards_hold_the_same_rows(tmp_path):
-    args = ["sft", "--task-types", all_types(), "--count", "12000", "--seed", "9", "--val-ratio", "0",
-            "--shard-rows", "5000"]
+    args = ["sft", "--task-types", all_types(), "--count", "2400", "--seed", "9", "--val-ratio", "0",
+            "--shard-rows", "1000"]
     ok(run_cli(*args, "--out-dir", str(tmp_path / "w1"), "--workers", "1"))
     ok(run_cli(*args, "--out-dir", str(tmp_path / "w2"), "--workers", "2"))
     assert (tmp_path / "w1" / "train.parquet").read_bytes() == (tmp_path / "w2" / "train.parquet").read_bytes()
@@ -109,7 +109,7 @@ def test_sft_bytes_do_not_depend_on_workers_and_shards_hold_the_same_rows(tmp_pa
     assert shards == [f"train-{i:05d}-of-00003.parquet" for i in range(3)]
     whole = pq.read_table(tmp_path / "w1" / "train.parquet")
     pieces = [pq.read_table(tmp_path / "sh" / s) for s in shards]
-    assert [p.num_rows for p in pieces] == [5000, 5000, 2000]
+    assert [p.num_rows for p in pieces] == [1000, 1000, 400]
     import pyarrow as pa
 
     assert pa.concat_tables(pieces).equals(whole)
