@@ -3,7 +3,7 @@ verifier scores them 1 (rejection sampling).
 
     export OPENAI_API_KEY=...            # or put it in .env; never on the command line
     python -m data_gen distill --base-url https://api.example.com/v1 --model teacher-model \\
-        --task-types dyck_language,sudoku --count 2000 --attempts 4 --out-dir data/distill
+        --task-types dyck_language,game_of_24 --count 2000 --attempts 4 --out-dir data/distill
 
 Each task is asked --attempts times (each request carries its own `seed`, derived from --seed, the
 task id and the attempt number). Every attempt is appended to OUT/attempts.jsonl with its verdict as

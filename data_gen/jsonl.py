@@ -1,6 +1,6 @@
 """`data_gen jsonl`: tasks as JSON lines, one `Task.to_json()` per line, in item order.
 
-    python -m data_gen jsonl --task-types dyck_language,sudoku --count 100000 --seed 0 -o tasks.jsonl
+    python -m data_gen jsonl --task-types dyck_language,game_of_24 --count 100000 --seed 0 -o tasks.jsonl
 
 Lines are appended as they are generated to OUT.partial, which is renamed to OUT when the last one
 is written; the same command after an interruption continues from the last complete line.

@@ -1,7 +1,7 @@
 """`data_gen rl`: parquet in verl's RL schema, read by verl's RLHFDataset and scored by our reward.
 
     python -m data_gen rl --task-types all --count 20000 --seed 0              # train/parquet/rl/{train,val}.parquet
-    python -m data_gen rl --mix train/mixes/lgc-v2.yaml --split test --count 2000 --out-dir data/rl
+    python -m data_gen rl --mix my-mix.yaml --split test --count 2000 --out-dir data/rl
 
 Columns (veritas.rows.rl_row): data_source (task type), prompt ([system], user as chat messages),
 ability (env), reward_model {style: rule, ground_truth: the reference reply}, extra_info {index,

@@ -17,7 +17,7 @@ SPLITS = ("train", "val", "test")
 
 def add_selection_args(p: argparse.ArgumentParser, split_help: str) -> None:
     g = p.add_argument_group("which tasks (a mix file, or --task-types with --count)")
-    g.add_argument("--mix", metavar="FILE", help="environment mix YAML (train/mixes/*.yaml format)")
+    g.add_argument("--mix", metavar="FILE", help="environment mix YAML (the format of veritas/mixes.py)")
     g.add_argument("--task-types", metavar="A,B", help="comma-separated task types, or 'all' (see `veritas list`)")
     g.add_argument("--count", type=int, metavar="N", help="number of tasks in total (default: the mix's size)")
     g.add_argument("--seed", type=int, metavar="S", help="selection seed: which tasks, in which order (default: the mix's, else 0)")

@@ -1,7 +1,7 @@
 """`data_gen sft`: parquet for verl 0.9's SFT trainer, with worked solutions as the assistant turn.
 
     python -m data_gen sft --task-types all --count 100000 --seed 0            # train/parquet/{train,val}.parquet
-    python -m data_gen sft --mix train/mixes/lgc-v2.yaml --count 50000 --out-dir data/sft
+    python -m data_gen sft --mix my-mix.yaml --count 50000 --out-dir data/sft
 
 Columns: messages ([system], user, assistant), prompt, response, data_source, ability, extra_info
 (index, task_id, task_type, split, task JSON). The assistant turn is the family's own step-by-step
