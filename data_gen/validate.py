@@ -111,7 +111,6 @@ def validate_file(path: Path, workers, regenerate: bool) -> dict:
         raise DataGenError(f"{path}: no such file")
     bad: list[tuple[int, str]] = []
     keys: list = []
-    schema_problems: list[str] = []
     if path.suffix == ".parquet":
         kind, schema_problems = parquet_kind(path)
         unit = "row"
@@ -125,14 +124,12 @@ def validate_file(path: Path, workers, regenerate: bool) -> dict:
         rows = None
     else:
         raise DataGenError(f"{path}: expected a .parquet or .jsonl file")
-    count = 0
     for chunk_bad, chunk_keys in results:
         bad.extend(chunk_bad)
         keys.extend(chunk_keys)
-    if rows is None:
-        count = sum(1 for _ in open(path, "rb"))
-    else:
-        count = rows
+    if rows is None:  # JSONL: counted after the checks consumed the file
+        with open(path, "rb") as fh:
+            rows = sum(1 for _ in fh)
     if kind in (KIND_SFT, KIND_RL, KIND_TASKS):
         first_seen: dict = {}
         for index, (env, task_id, _split) in keys:
@@ -140,7 +137,7 @@ def validate_file(path: Path, workers, regenerate: bool) -> dict:
             if j != index:
                 bad.append((index, f"the same task ({env} id {task_id}) as {unit} {j}"))
     bad.sort()
-    return {"path": path, "kind": kind, "unit": unit, "rows": count, "bad": bad, "schema": [], "keys": keys}
+    return {"path": path, "kind": kind, "unit": unit, "rows": rows, "bad": bad, "schema": [], "keys": keys}
 
 
 def _cross_file_overlaps(reports: list[dict]) -> list[str]:
