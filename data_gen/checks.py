@@ -155,9 +155,9 @@ CHECKERS = {
 }
 
 
-def check_rows(kind: str, first_index: int, rows: list, regenerate: bool) -> tuple[list[tuple[int, str]], list]:
+def check_rows(kind: str, first_index: int, rows: list, regenerate: bool) -> tuple[list, list, int]:
     """Check rows (dicts, or raw JSON lines for JSONL kinds). Returns ([(row index, problem)],
-    [(row index, key)]) where key = (env, task_id, split) feeds the cross-file overlap check."""
+    [(row index, key)], rows checked) where key = (env, task_id, split) feeds the overlap checks."""
     checker = CHECKERS[kind]
     bad: list[tuple[int, str]] = []
     keys: list = []
@@ -180,7 +180,7 @@ def check_rows(kind: str, first_index: int, rows: list, regenerate: bool) -> tup
             bad.append((index, "; ".join(problems)))
         if key is not None:
             keys.append((index, key))
-    return bad, keys
+    return bad, keys, len(rows)
 
 
 def check_parquet_group(kind: str, path: str, row_group: int, first_index: int, regenerate: bool):

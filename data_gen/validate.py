@@ -104,8 +104,9 @@ def _jsonl_jobs(kind: str, path: Path, regenerate: bool, bad: list):
         yield (kind, first, chunk, regenerate)
 
 
-def validate_file(path: Path, workers, regenerate: bool) -> dict:
+def validate_file(path: Path, workers, regenerate: bool, quiet: bool = True) -> dict:
     from data_gen.checks import check_parquet_group, check_rows
+    from data_gen.output import progress
 
     if not path.exists():
         raise DataGenError(f"{path}: no such file")
@@ -124,12 +125,14 @@ def validate_file(path: Path, workers, regenerate: bool) -> dict:
         rows = None
     else:
         raise DataGenError(f"{path}: expected a .parquet or .jsonl file")
-    for chunk_bad, chunk_keys in results:
-        bad.extend(chunk_bad)
-        keys.extend(chunk_keys)
-    if rows is None:  # JSONL: counted after the checks consumed the file
-        with open(path, "rb") as fh:
-            rows = sum(1 for _ in fh)
+    total = rows if rows is not None else _count_lines(path)
+    with progress(total, 0, path.name, quiet, unit=unit) as bar:
+        for chunk_bad, chunk_keys, checked in results:
+            bad.extend(chunk_bad)
+            keys.extend(chunk_keys)
+            bar.update(checked)
+    if rows is None:
+        rows = total
     if kind in (KIND_SFT, KIND_RL, KIND_TASKS):
         first_seen: dict = {}
         for index, (env, task_id, _split) in keys:
@@ -138,6 +141,11 @@ def validate_file(path: Path, workers, regenerate: bool) -> dict:
                 bad.append((index, f"the same task ({env} id {task_id}) as {unit} {j}"))
     bad.sort()
     return {"path": path, "kind": kind, "unit": unit, "rows": rows, "bad": bad, "schema": [], "keys": keys}
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
 
 
 def _cross_file_overlaps(reports: list[dict]) -> list[str]:
@@ -161,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     from data_gen.pool import Workers
 
     with Workers(args.workers) as workers:
-        reports = [validate_file(Path(p), workers, args.regenerate) for p in args.files]
+        reports = [validate_file(Path(p), workers, args.regenerate, args.quiet) for p in args.files]
     status = 0
     for rep in reports:
         if rep["schema"]:
@@ -197,4 +205,5 @@ def add_parser(sub) -> None:
     p.add_argument("--regenerate", action="store_true", help="also compare each embedded task with a freshly generated one")
     p.add_argument("--workers", type=int, default=default_workers(), help="worker processes (default %(default)s)")
     p.add_argument("--max-report", type=int, default=20, help="most bad rows listed per file (default %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
