@@ -36,12 +36,14 @@ def test_kept_rows_and_acceptance_rates_are_what_the_server_replied(tmp_path):
     (tmp_path / ".env").write_text(f'# teacher credentials\nexport OTHER=1\nOPENAI_API_KEY="{KEY}"\n')
     out = tmp_path / "out"
     with ScriptedTeacher(known, KEY) as teacher:
-        proc = ok(run_cli("distill", "--tasks", str(tasks_file), "--base-url", teacher.base_url, "--model", "teacher-x",
-                          "--attempts", "3", "--concurrency", "4", "--skip-errors", *FAST_RETRIES, "-o", str(out),
-                          cwd=tmp_path))
+        args = ["distill", "--tasks", str(tasks_file), "--base-url", teacher.base_url, "--model", "teacher-x",
+                "--attempts", "3", "--concurrency", "4", "--skip-errors", *FAST_RETRIES]
+        proc = ok(run_cli(*args, "-o", str(out), cwd=tmp_path))
+        statuses = list(teacher.statuses)
+        ok(run_cli(*args, "--keep", "first", "-o", str(tmp_path / "first"), cwd=tmp_path))
     attempts = 3
     # The faults happened and were retried: one 429, one 500, then every attempt answered once.
-    status = Counter(teacher.statuses)
+    status = Counter(statuses)
     assert status[429] == 1 and status[500] == 1
     assert status[200] == attempts * len(known) and status[400] == attempts
     assert all(len(teacher.seeds_by_task[t.task_id]) == attempts for t in known), "each attempt has its own seed"
@@ -59,6 +61,14 @@ def test_kept_rows_and_acceptance_rates_are_what_the_server_replied(tmp_path):
         assert r["teacher_model"] == "teacher-x" and r["score"] == 1.0 and r["response"] == r["messages"][-1]["content"]
         assert [m["role"] for m in r["messages"]] == ["user", "assistant"]
     assert [(r["extra_info"]["index"], r["attempt"]) for r in rows] == sorted((r["extra_info"]["index"], r["attempt"]) for r in rows)
+
+    # --keep first: the first accepted attempt of each task, nothing else.
+    first = pq.read_table(tmp_path / "first" / "distilled.parquet").to_pylist()
+    firsts = {}
+    for r in rows:
+        firsts.setdefault(r["extra_info"]["index"], r)
+    assert [(r["extra_info"]["index"], r["attempt"], r["response"]) for r in first] == \
+        [(r["extra_info"]["index"], r["attempt"], r["response"]) for r in firsts.values()]
 
     summary = json.loads((out / "summary.json").read_text())
     for task_type in TASK_TYPES:
