@@ -1,0 +1,205 @@
+"""The parent's side of the sandbox: one persistent worker process per client process.
+
+`run(source, stdin)` sends a program to the worker (worker.py) and waits for its output with a
+wall-clock timeout. The worker is started lazily on the first call, never at import. A worker
+that dies or goes silent is killed and replaced, and the program is tried once more on the fresh
+worker, so a transient death (the lifetime CPU cap, an OOM kill of the machine) cannot change a
+task: only a program that kills or stalls two workers in a row counts as failed.
+
+Process safety: the client remembers the pid that started its worker. A forked child (a verl
+dataloader worker, a multiprocessing pool) sees a different pid, closes its inherited copies of
+the parent's pipes and starts a worker of its own. Threads of one process share its worker
+through a lock.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from veritas.envs.tasks.trace import worker as protocol
+
+WORKER_PATH = Path(protocol.__file__).resolve()
+WALL_TIMEOUT_S = 10.0
+
+# The worker's whole environment. Fixed so that nothing of the parent's (PYTHONPATH,
+# PYTHONSTARTUP, a locale, a random str-hash seed) can change what a program prints.
+WORKER_ENV = {"PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1", "LC_ALL": "C.UTF-8"}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    status: str  # "ok", "error", "timeout", "refused", "output_limit", "killed"
+    output: str  # stdout when ok, otherwise a short description
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+_STATUS_NAMES = {
+    protocol.STATUS_OK: "ok",
+    protocol.STATUS_ERROR: "error",
+    protocol.STATUS_TIMEOUT: "timeout",
+    protocol.STATUS_REFUSED: "refused",
+    protocol.STATUS_OUTPUT_LIMIT: "output_limit",
+}
+
+
+class WorkerDied(Exception):
+    """The worker closed its pipe or missed the wall-clock deadline."""
+
+
+class SandboxClient:
+    def __init__(self, wall_timeout_s: float = WALL_TIMEOUT_S):
+        self.wall_timeout_s = wall_timeout_s
+        self.restarts = 0  # workers replaced after a death or a stall (not counting the first start)
+        self._proc: subprocess.Popen | None = None
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def _start(self) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-s", "-S", str(WORKER_PATH)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=dict(WORKER_ENV),
+            cwd="/",
+            close_fds=True,
+            bufsize=0,
+        )
+        self._poller = select.poll()
+        self._poller.register(self._proc.stdout.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def _forget_inherited_worker(self) -> None:
+        """In a forked child: drop the parent's worker without touching the process itself."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            for pipe in (proc.stdin, proc.stdout):
+                try:
+                    pipe.close()  # closes only this process's copy of the descriptor
+                except OSError:
+                    pass
+            proc.returncode = 0  # not our child: never wait for or kill it from here
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._pid == os.getpid():
+            self._stop()
+
+    # -- one round trip ----------------------------------------------------------------------
+
+    def _read_exact(self, fd: int, n: int, deadline_s: float) -> bytes:
+        chunks = []
+        while n > 0:
+            if not self._poller.poll(int(deadline_s * 1000)):
+                raise WorkerDied("no answer before the wall-clock timeout")
+            chunk = os.read(fd, n)
+            if not chunk:
+                raise WorkerDied("worker closed its pipe")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _round_trip(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes]:
+        if self._proc is None:
+            self._start()
+        src = source.encode("utf-8")
+        inp = stdin_text.encode("utf-8")
+        message = protocol.REQUEST.pack(op, len(src), len(inp)) + src + inp
+        try:
+            protocol.write_all(self._proc.stdin.fileno(), message)
+        except OSError as exc:  # BrokenPipeError: the worker is gone
+            raise WorkerDied(f"cannot write to the worker: {exc}") from None
+        fd = self._proc.stdout.fileno()
+        status, size = protocol.RESPONSE.unpack(self._read_exact(fd, protocol.RESPONSE.size, self.wall_timeout_s))
+        payload = self._read_exact(fd, size, self.wall_timeout_s) if size else b""
+        return status, payload
+
+    def _request(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes] | None:
+        """(status, payload), or None when the program killed or stalled two fresh workers."""
+        if self._pid != os.getpid():
+            self._forget_inherited_worker()
+        with self._lock:
+            for attempt in range(2):
+                try:
+                    return self._round_trip(op, source, stdin_text)
+                except WorkerDied:
+                    self._stop()
+                    self.restarts += 1
+            return None
+
+    def run(self, source: str, stdin_text: str = "") -> RunResult:
+        answer = self._request(protocol.OP_RUN, source, stdin_text)
+        if answer is None:
+            return RunResult("killed", "the program killed or stalled the worker twice")
+        status, payload = answer
+        return RunResult(_STATUS_NAMES.get(status, "error"), payload.decode("utf-8", "replace"))
+
+    def trace(self, source: str, stdin_text: str = "") -> dict:
+        """Run with line tracing: {"events": [...], "omitted": n, "output": stdout}."""
+        answer = self._request(protocol.OP_TRACE, source, stdin_text)
+        if answer is None:
+            raise RuntimeError("the traced program killed or stalled the worker twice")
+        status, payload = answer
+        text = payload.decode("utf-8", "replace")
+        if status != protocol.STATUS_OK:
+            raise RuntimeError(f"the traced program failed: {_STATUS_NAMES.get(status, status)}: {text}")
+        return json.loads(text)
+
+
+_client: SandboxClient | None = None
+_client_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    global _client_lock
+    _client_lock = threading.Lock()
+    if _client is not None:
+        _client._forget_inherited_worker()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(lambda: _client is not None and _client.close())
+
+
+def default_client() -> SandboxClient:
+    """This process's client (a forked child gets its own worker on first use)."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = SandboxClient()
+    return _client
+
