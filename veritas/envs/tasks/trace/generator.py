@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from veritas.envs.tasks.trace import vocab
 from veritas.envs.tasks.trace.expressions import _IDENT, ExpressionWriter
 from veritas.envs.tasks.trace.values import (
-    ADD, ATOM, BOOL, DICT, INT, LINT, LIST_KINDS, LSTR, MAX_ABS, MAX_LIST, MAX_PRINT_REPR, MAX_STR, STR, TUP,
-    E, Choice, Growth, Info, Loop, FuncSig, Var, I_int, I_str, apply_growth, int_repr_len, is_small, par,
+    ADD, ATOM, BOOL, DICT, INT, LINT, LIST_KINDS, LSTR, MAX_ABS, MAX_LINE, MAX_LIST, MAX_PRINT_REPR, MAX_STR, STR,
+    TUP,
+    E, Choice, Growth, Info, Loop, FuncSig, Var, I_int, I_str, apply_growth, digits, int_repr_len, is_small, par,
     repr_len,
 )
 
@@ -300,8 +301,11 @@ class ProgramGenerator(ExpressionWriter):
                 e = self.gen(INT, b)
             if v.info.maxlen + g.len_plus + p > 3 * MAX_LIST:
                 return False
+            snap = g.snapshot()
             g.len_plus += p
             g.add_elem(e.info if k == LINT else I_str(e.info.minlen, e.info.maxlen))
+            if self._outgrows_print(v, snap):
+                return False
             if self.chance(0.2):
                 cond = self.condition(1)
                 self.emit(f"if {cond.text}:")
@@ -324,15 +328,21 @@ class ProgramGenerator(ExpressionWriter):
             e = self.gen(INT, 0) if self.chance(0.5) else self.lit_int(1, 3)
             if max(abs(e.info.lo), abs(e.info.hi)) * p > MAX_ABS // 4:
                 return False
+            snap = g.snapshot()
             g.len_plus += p
             g.add_elem(Info(DICT, smin=key.info.minlen, smax=key.info.maxlen))
-            if self.chance(0.7):
+            counting = self.chance(0.7)
+            if counting:
                 g.resets.append(I_int(0, 0))
                 g.plus += max(0, e.info.hi) * p
                 g.minus += max(0, -e.info.lo) * p
-                self.emit(f"{v.name}[{key.text}] = {v.name}.get({key.text}, 0) + {par(e, ADD + 1)}")
             else:
                 g.resets.append(e.info)
+            if self._outgrows_print(v, snap):
+                return False
+            if counting:
+                self.emit(f"{v.name}[{key.text}] = {v.name}.get({key.text}, 0) + {par(e, ADD + 1)}")
+            else:
                 self.emit(f"{v.name}[{key.text}] = {e.text}")
             return True
         if k == BOOL:
@@ -341,6 +351,15 @@ class ProgramGenerator(ExpressionWriter):
             self.indent += 1
             self.emit(f"{v.name} = {self.pick(('True', 'False'))}")
             self.indent -= 1
+            return True
+        return False
+
+    def _outgrows_print(self, v: Var, snap: tuple) -> bool:
+        """After a tentative growth step: True (and the step undone) when the container was
+        printed whole in this loop and could now outgrow a printable line."""
+        g = v.growth
+        if g.shown and repr_len(apply_growth(v.info, g)) > MAX_PRINT_REPR:
+            g.restore(snap)
             return True
         return False
 
@@ -359,16 +378,16 @@ class ProgramGenerator(ExpressionWriter):
             self.emit(f"print({e.text})")
         elif roll < 0.55:
             v = self.pick(vs[-4:] if self.chance(0.6) else vs)
-            self.emit(f"print({self.show(v)})")
+            self.emit(f"print({', '.join(self.show_line([v]))})")
         elif roll < 0.75:
-            a, c = self.pick(vs), self.pick(vs)
-            if self.chance(0.5):
-                self.emit(f"print({self.show(a)}, {self.show(c)})")
+            shown = self.show_line([self.pick(vs), self.pick(vs)])
+            if self.chance(0.5) or len(shown) < 2:
+                self.emit(f"print({', '.join(shown)})")
             else:
-                self.emit(f'print({self.show(a)}, {self.show(c)}, sep="{self.pick(vocab.SEPARATORS[:9])}")')
+                self.emit(f'print({", ".join(shown)}, sep="{self.pick(vocab.SEPARATORS[:9])}")')
         elif roll < 0.9:
-            v = self.pick_var(vs)
-            self.emit(f'print("{self.word(1, 6)}:", {self.show(v)})')
+            label = self.word(1, 6)
+            self.emit(f'print("{label}:", {", ".join(self.show_line([self.pick_var(vs)], len(label) + 2))})')
         else:
             e = self.str_format(1)
             if e is None:
@@ -377,14 +396,41 @@ class ProgramGenerator(ExpressionWriter):
         self.lines_left -= cost
         return True
 
-    def show(self, v: Var) -> str:
-        """How a print shows a variable: itself, or its length when it may be long."""
-        if v.frozen and v.info.kind in (STR, LINT, LSTR, DICT):
-            small = v.info.maxlen <= 6 and self._multiplicity(v.depth) <= 6
-            return v.name if small else f"len({v.name})"
-        if repr_len(v.info) > MAX_PRINT_REPR:
-            return f"len({v.name})"
-        return v.name
+    def show(self, v: Var) -> tuple[str, int]:
+        """How a print shows a variable, and a bound on the printed width: the variable itself,
+        or its length when it may be long."""
+        k = v.info.kind
+        if v.frozen:
+            if k == INT:
+                return v.name, 9
+            if k == BOOL:
+                return v.name, 5
+            if k == STR:
+                return v.name, 82  # string accumulation stops at 80 characters
+            if repr_len(apply_growth(v.info, v.growth)) <= MAX_PRINT_REPR:
+                v.growth.shown = True  # from now on the loop may not grow it past the limit
+                return v.name, MAX_PRINT_REPR
+            return f"len({v.name})", 3
+        n = repr_len(v.info)
+        if n > MAX_PRINT_REPR:
+            return f"len({v.name})", digits(v.info.maxlen)
+        return v.name, n
+
+    def show_line(self, chosen: list[Var], used: int = 0) -> list[str]:
+        """Print arguments for these variables, keeping the printed line within MAX_LINE
+        (variables that would overflow it are left out; the first is always kept)."""
+        parts: list[str] = []
+        for v in chosen:
+            frozen_container = v.frozen and v.info.kind not in (INT, BOOL, STR)
+            # show() on a frozen container caps its growth: only call it if it will be printed
+            if parts and frozen_container and used + MAX_PRINT_REPR + 1 > MAX_LINE:
+                continue
+            text, width = self.show(v)
+            if parts and used + width + 1 > MAX_LINE:
+                continue
+            parts.append(text)
+            used += width + 1
+        return parts
 
     def stmt_debug(self) -> bool:
         cost = self._multiplicity(0)
@@ -401,8 +447,9 @@ class ProgramGenerator(ExpressionWriter):
             n = self.pick(names)
             if n not in chosen:
                 chosen.append(n)
-        shown = ", ".join(self.show(self.vars[n]) for n in chosen)
-        self.emit(f'print("__DBG_{self.debug_count}__", {shown})')
+        tag = f"__DBG_{self.debug_count}__"
+        shown = ", ".join(self.show_line([self.vars[n] for n in chosen], len(tag) + 1))
+        self.emit(f'print("{tag}", {shown})')
         self.debug_count += 1
         self.debug_left -= 1
         self.reserve_lines -= 1
@@ -741,7 +788,9 @@ class ProgramGenerator(ExpressionWriter):
         acc = self._accumulator_init()
         self.emit(f"{st} = list({src.name})")
         self.emit(f"while {st}:")
-        self.vars[st] = Var(st, src.info, len(self.loops), readonly=True)
+        # inside the body the stack has lost at least its popped item: nothing may index it
+        i = src.info
+        self.vars[st] = Var(st, Info(i.kind, i.lo, i.hi, 0, i.maxlen - 1, i.smin, i.smax), len(self.loops), readonly=True)
         item = self.fresh(vocab.LOOP_ELEM_INT_NAMES if src.info.kind == LINT else vocab.LOOP_ELEM_STR_NAMES)
         einfo = I_int(src.info.lo, src.info.hi) if src.info.kind == LINT else I_str(src.info.smin, src.info.smax)
         self.indent += 1
@@ -876,7 +925,8 @@ class ProgramGenerator(ExpressionWriter):
             if self.lines_left <= 0:
                 break
             label = self.chance(0.3)
-            self.emit(f'print("{name}:", {self.show(v)})' if label else f"print({self.show(v)})")
+            text = self.show(v)[0]
+            self.emit(f'print("{name}:", {text})' if label else f"print({text})")
             self.lines_left -= 1
             shown += 1
             self.recent = [n for n in self.recent if n != name]
@@ -896,6 +946,10 @@ class ProgramGenerator(ExpressionWriter):
         if self.chance(self.lv.stdin_chance):
             self.read_stdin()
         self.budget = self.randint(*self.lv.statements)
+        if not self.vars:
+            # start from a value: conditions and debug prints need something to read
+            self.budget -= 1
+            self.stmt_assign()
         while self.budget > 0:
             self.block(self.budget)
         while self.debug_left > 0 and self.stmt_debug():

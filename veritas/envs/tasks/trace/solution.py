@@ -29,6 +29,32 @@ def _printed(text: str) -> str:
     return " | ".join(shown.split("\n"))
 
 
+def _next_lines(events: list) -> list:
+    """For each event, the line number executed next in the same frame (None when the frame
+    returns first): tells whether an if/while condition held and whether a loop goes on."""
+    following: dict[int, int | None] = {}
+    result: list = [None] * len(events)
+    for i in range(len(events) - 1, -1, -1):
+        kind, depth = events[i][0], events[i][1]
+        if kind == "line":
+            result[i] = following.get(depth)
+            following[depth] = events[i][2]
+        elif kind == "return":
+            following[depth] = None
+    return result
+
+
+def _branch_note(code: str, lineno: int, next_line: int | None, changed: dict) -> str | None:
+    entered = next_line == lineno + 1
+    if code.startswith(("if ", "elif ")):
+        return "condition is True" if entered else "condition is False"
+    if code.startswith("while "):
+        return "condition is True" if entered else "condition is False, the loop ends"
+    if code.startswith("for ") and not changed and not entered:
+        return "no items left, the loop ends"
+    return None
+
+
 def render_worked_solution(source: str, trace: dict, output: str, answer: str) -> str:
     lines = source.split("\n")
     out = [
@@ -37,9 +63,10 @@ def render_worked_solution(source: str, trace: dict, output: str, answer: str) -
         "",
     ]
     events = trace.get("events", [])
+    next_lines = _next_lines(events)
     shown = 0
     hidden = 0
-    for event in events:
+    for index, event in enumerate(events):
         kind, depth = event[0], event[1]
         if shown >= MAX_STEPS:
             hidden += 1
@@ -47,8 +74,12 @@ def render_worked_solution(source: str, trace: dict, output: str, answer: str) -
         pad = "  " * depth
         if kind == "line":
             _, _, lineno, changed, printed = event
-            step = f"{pad}line {lineno}: {_source_line(lines, lineno)}"
+            code = _source_line(lines, lineno)
+            step = f"{pad}line {lineno}: {code}"
             effects = []
+            note = _branch_note(code, lineno, next_lines[index], changed)
+            if note:
+                effects.append(note)
             if changed:
                 effects.append(_assignments(changed))
             if printed:

@@ -16,6 +16,7 @@ MAX_ABS = 10**6  # no int value may exceed this in absolute value
 MAX_STR = 48  # longest string a production may build
 MAX_LIST = 24  # longest list a production may build
 MAX_PRINT_REPR = 110  # longest repr a print may show (prints of longer values show len() instead)
+MAX_LINE = 120  # longest line a print statement may write
 
 # Operator precedence, for parenthesising only where Python needs it.
 ATOM, POW, UNARY, MUL, ADD, CMP, NOT, AND, OR, COND = 100, 90, 80, 70, 60, 40, 30, 20, 10, 5
@@ -67,7 +68,7 @@ def par(e: E, need: int) -> str:
 class Growth:
     """The total effect of a loop on one frozen variable, accumulated while the body is written."""
 
-    __slots__ = ("plus", "minus", "resets", "len_plus", "elem")
+    __slots__ = ("plus", "minus", "resets", "len_plus", "elem", "shown")
 
     def __init__(self):
         self.plus = 0  # most the value (or a dict value) can rise through additions
@@ -75,9 +76,17 @@ class Growth:
         self.resets: list[Info] = []  # values it may be set to outright (mod, max, plain assignment)
         self.len_plus = 0  # most elements/characters/keys it can gain
         self.elem: Info | None = None  # what new elements / values / keys look like
+        self.shown = False  # printed whole inside the loop: its repr must stay printable
 
     def add_elem(self, info: Info) -> None:
         self.elem = info if self.elem is None else (self.elem.union(info) or self.elem)
+
+    def snapshot(self) -> tuple:
+        return (self.plus, self.minus, len(self.resets), self.len_plus, self.elem)
+
+    def restore(self, snap: tuple) -> None:
+        self.plus, self.minus, n_resets, self.len_plus, self.elem = snap
+        del self.resets[n_resets:]
 
 
 class Var:
