@@ -171,9 +171,12 @@ class ExpressionWriter:
     # -- expressions -------------------------------------------------------------------------
 
     def gen(self, kind, b: int) -> E:
+        """An expression of this kind: a production drawn by weight, retried when it does not
+        apply here, a literal as the last resort. (The hottest function of the generator.)"""
         table = self._productions[kind]
+        cum, total, items, r = table.cum, table.total, table.items, self.r
         for _ in range(4):
-            e = self.weighted(table)(self, b)
+            e = items[bisect(cum, r() * total)](self, b)
             if e is not None:
                 return e
         return self._literal[kind](self)

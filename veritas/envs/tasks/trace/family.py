@@ -99,8 +99,10 @@ class TraceFamily(TaskFamily):
         client = sandbox.default_client()
         rejected: list[str] = []
         for candidate in range(MAX_CANDIDATES):
-            program = generate_program(rng, difficulty)
-            result = client.run(program.source, program.stdin)
+            # the sandbox compiles each finished piece while the generator writes the next one
+            with client.stream() as stream:
+                program = generate_program(rng, difficulty, sink=stream.send)
+                result = stream.finish(program.source, program.stdin)
             problem = output_problem(program, result)
             if problem is None:
                 break

@@ -65,6 +65,9 @@ LEVELS = {
 }
 
 
+FLUSH_LINES = 6  # smallest piece worth a message to the sandbox
+
+
 @dataclass(frozen=True)
 class Program:
     source: str
@@ -79,7 +82,9 @@ RETURN_KINDS = Choice(((5.5, INT), (2.5, STR), (1, LINT), (1, BOOL)))
 
 
 class ProgramGenerator(ExpressionWriter):
-    def __init__(self, rng: random.Random, difficulty: int):
+    def __init__(self, rng: random.Random, difficulty: int, sink=None):
+        self.sink = sink  # receives finished top-level code as it is written (see flush)
+        self.flushed = 0  # lines already handed to the sink
         self.rng = rng
         self.r = rng.random
         self.level = difficulty
@@ -497,8 +502,19 @@ class ProgramGenerator(ExpressionWriter):
             self.statement()
             if allow_debug and self.always and self.debug_left > 0 and self.chance(0.3):
                 self.stmt_debug()
+            if self.indent == 0 and not self.in_function:
+                self.flush()
         if len(self.out) == start:
             self.stmt_assign()
+
+    def flush(self, final: bool = False) -> None:
+        """Hand the finished top-level statements to the sink, a few lines at a time, so that the
+        sandbox compiles them while the rest of the program is written."""
+        pending = len(self.out) - self.flushed
+        if self.sink is None or pending == 0 or (pending < FLUSH_LINES and not final):
+            return
+        self.sink("\n".join(self.out[self.flushed:]) + "\n", self.flushed + 1)
+        self.flushed = len(self.out)
 
     def statement(self) -> None:
         key = (bool(self.loops), self.in_function, self.nest < self.lv.max_nest and self.budget >= 2)
@@ -860,6 +876,7 @@ class ProgramGenerator(ExpressionWriter):
         self.lv = outer_level
         self.indent -= 1
         self.emit("")
+        self.flush()
         (self.vars, self.loops, self.nest, self.always, self.in_function, self.recent, self.safe_index) = saved
         ret = ret_infos[0]
         for other in ret_infos[1:]:
@@ -945,6 +962,7 @@ class ProgramGenerator(ExpressionWriter):
         self.reserve_lines = 3 + len(self.functions) + self.debug_left
         if self.chance(self.lv.stdin_chance):
             self.read_stdin()
+            self.flush()
         self.budget = self.randint(*self.lv.statements)
         if not self.vars:
             # start from a value: conditions and debug prints need something to read
@@ -956,6 +974,7 @@ class ProgramGenerator(ExpressionWriter):
             pass
         self.reserve_lines = 0
         self.final_prints()
+        self.flush(final=True)
         source = "\n".join(self.out) + "\n"
         stdin = "".join(line + "\n" for line in self.stdin_lines)
         return Program(source, stdin, self.debug_count)
@@ -987,5 +1006,8 @@ def _digits_in_base(n: int, base: int) -> list[int]:
     return out
 
 
-def generate_program(rng: random.Random, difficulty: int) -> Program:
-    return ProgramGenerator(rng, difficulty).generate()
+def generate_program(rng: random.Random, difficulty: int, sink=None) -> Program:
+    """The program for this rng state and level. `sink(piece, first_line)`, when given, receives
+    the program's top-level statements as soon as they are written; their concatenation is
+    `Program.source`."""
+    return ProgramGenerator(rng, difficulty, sink).generate()

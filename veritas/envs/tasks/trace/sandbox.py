@@ -1,10 +1,13 @@
 """The parent's side of the sandbox: one persistent worker process per client process.
 
 `run(source, stdin)` sends a program to the worker (worker.py) and waits for its output with a
-wall-clock timeout. The worker is started lazily on the first call, never at import. A worker
-that dies or goes silent is killed and replaced, and the program is tried once more on the fresh
-worker, so a transient death (the lifetime CPU cap, an OOM kill of the machine) cannot change a
-task: only a program that kills or stalls two workers in a row counts as failed.
+wall-clock timeout. `stream()` does the same for a program that is still being written: each
+finished piece is sent at once and compiled by the worker while the generator writes the next,
+so the two processes work in parallel. The worker is started lazily on the first call, never at
+import. A worker that dies or goes silent is killed and replaced, and the program is tried once
+more on the fresh worker, so a transient death (the lifetime CPU cap, an OOM kill of the
+machine) cannot change a task: only a program that kills or stalls two workers in a row counts
+as failed.
 
 Process safety: the client remembers the pid that started its worker. A forked child (a verl
 dataloader worker, a multiprocessing pool) sees a different pid, closes its inherited copies of
@@ -132,40 +135,54 @@ class SandboxClient:
             n -= len(chunk)
         return b"".join(chunks)
 
-    def _round_trip(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes]:
+    def _send(self, op: int, source: str, stdin_text: str = "", flags: int = 0, first_line: int = 1) -> None:
         if self._proc is None:
             self._start()
         src = source.encode("utf-8")
         inp = stdin_text.encode("utf-8")
-        message = protocol.REQUEST.pack(op, len(src), len(inp)) + src + inp
+        message = protocol.REQUEST.pack(op, flags, first_line, len(src), len(inp)) + src + inp
         try:
             protocol.write_all(self._proc.stdin.fileno(), message)
         except OSError as exc:  # BrokenPipeError: the worker is gone
             raise WorkerDied(f"cannot write to the worker: {exc}") from None
+
+    def _receive(self) -> tuple[int, bytes]:
         fd = self._proc.stdout.fileno()
         status, size = protocol.RESPONSE.unpack(self._read_exact(fd, protocol.RESPONSE.size, self.wall_timeout_s))
         payload = self._read_exact(fd, size, self.wall_timeout_s) if size else b""
         return status, payload
 
-    def _request(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes] | None:
-        """(status, payload), or None when the program killed or stalled two fresh workers."""
+    def _round_trip(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes]:
+        self._send(op, source, stdin_text)
+        return self._receive()
+
+    def _attempts(self, op: int, source: str, stdin_text: str, attempts: int) -> tuple[int, bytes] | None:
+        """(status, payload), or None when every attempt killed or stalled a worker. The caller
+        holds the lock."""
+        for _ in range(attempts):
+            try:
+                return self._round_trip(op, source, stdin_text)
+            except WorkerDied:
+                self._stop()
+                self.restarts += 1
+        return None
+
+    def _check_pid(self) -> None:
         if self._pid != os.getpid():
             self._forget_inherited_worker()
+
+    def _request(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes] | None:
+        self._check_pid()
         with self._lock:
-            for attempt in range(2):
-                try:
-                    return self._round_trip(op, source, stdin_text)
-                except WorkerDied:
-                    self._stop()
-                    self.restarts += 1
-            return None
+            return self._attempts(op, source, stdin_text, 2)
 
     def run(self, source: str, stdin_text: str = "") -> RunResult:
-        answer = self._request(protocol.OP_RUN, source, stdin_text)
-        if answer is None:
-            return RunResult("killed", "the program killed or stalled the worker twice")
-        status, payload = answer
-        return RunResult(_STATUS_NAMES.get(status, "error"), payload.decode("utf-8", "replace"))
+        return _result(self._request(protocol.OP_RUN, source, stdin_text))
+
+    def stream(self) -> "ProgramStream":
+        """Send a program piece by piece while it is being written; use as a context manager."""
+        self._check_pid()
+        return ProgramStream(self)
 
     def trace(self, source: str, stdin_text: str = "") -> dict:
         """Run with line tracing: {"events": [...], "omitted": n, "output": stdout}."""
@@ -177,6 +194,62 @@ class SandboxClient:
         if status != protocol.STATUS_OK:
             raise RuntimeError(f"the traced program failed: {_STATUS_NAMES.get(status, status)}: {text}")
         return json.loads(text)
+
+
+def _result(answer: tuple[int, bytes] | None) -> RunResult:
+    if answer is None:
+        return RunResult("killed", "the program killed or stalled the worker twice")
+    status, payload = answer
+    return RunResult(_STATUS_NAMES.get(status, "error"), payload.decode("utf-8", "replace"))
+
+
+class ProgramStream:
+    """One program sent in pieces. The client's lock is held from enter to exit, so another
+    thread's program cannot interleave with this one.
+
+        with client.stream() as stream:
+            stream.send(first_statements, first_line=1)
+            ...
+            result = stream.finish(whole_source, stdin)
+
+    If the worker dies while pieces are sent, the rest are dropped and finish() runs the whole
+    program once more on a fresh worker (the same two-attempt rule as run()).
+    """
+
+    def __init__(self, client: SandboxClient):
+        self.client = client
+        self.started = False
+        self.broken = False
+
+    def __enter__(self) -> "ProgramStream":
+        self.client._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.client._lock.release()
+
+    def send(self, piece: str, first_line: int) -> None:
+        if self.broken:
+            return
+        flags = 0 if self.started else protocol.FLAG_NEW
+        try:
+            self.client._send(protocol.OP_CHUNK, piece, flags=flags, first_line=first_line)
+            self.started = True
+        except WorkerDied:
+            self.client._stop()
+            self.client.restarts += 1
+            self.broken = True
+
+    def finish(self, source: str, stdin_text: str) -> RunResult:
+        if self.started and not self.broken:
+            try:
+                self.client._send(protocol.OP_RUN_CHUNKS, "", stdin_text)
+                return _result(self.client._receive())
+            except WorkerDied:
+                self.client._stop()
+                self.client.restarts += 1
+            return _result(self.client._attempts(protocol.OP_RUN, source, stdin_text, 1))
+        return _result(self.client._attempts(protocol.OP_RUN, source, stdin_text, 1 if self.broken else 2))
 
 
 _client: SandboxClient | None = None

@@ -15,11 +15,17 @@ import, eval, exec, getattr...), with sys.stdin/sys.stdout swapped for in-memory
 print() and input() behave exactly as in a normal interpreter. Code objects that name any dunder
 attribute are refused before they run.
 
-Protocol (binary, over the stdin/stdout pipes): request = REQUEST header (op, len(source),
-len(stdin)) + UTF-8 source + UTF-8 stdin; response = RESPONSE header (status, len(payload)) +
-payload. For OP_RUN the payload is the program's stdout (or the error text); for OP_TRACE it is a
-JSON list of trace events (see trace_program below). This module is also imported by the parent
-for the constants; importing it has no side effects.
+Protocol (binary, over the stdin/stdout pipes): request = REQUEST header (op, flags, first line,
+len(source), len(stdin)) + UTF-8 source + UTF-8 stdin; response = RESPONSE header (status,
+len(payload)) + payload.
+- OP_RUN: compile and run a whole program; the payload is its stdout (or the error text).
+- OP_TRACE: the same with line tracing; the payload is JSON (see trace_program below).
+- OP_CHUNK (no response): compile a piece of a program (whole top-level statements, starting at
+  `first line`) and keep the code object; FLAG_NEW starts a new program. The parent streams the
+  program while it is still writing it, so compiling overlaps generating.
+- OP_RUN_CHUNKS: run the kept code objects in order in one fresh namespace, exactly as the
+  interpreter runs a module (a module is its top-level statements executed in order).
+This module is also imported by the parent for the constants; importing it has no side effects.
 """
 
 from __future__ import annotations
@@ -32,11 +38,14 @@ import signal
 import struct
 import sys
 
-REQUEST = struct.Struct("<BII")
-RESPONSE = struct.Struct("<BI")
+REQUEST = struct.Struct("<BBIII")  # op, flags, first line, len(source), len(stdin)
+RESPONSE = struct.Struct("<BI")  # status, len(payload)
 
 OP_RUN = 1
 OP_TRACE = 2
+OP_CHUNK = 3
+OP_RUN_CHUNKS = 4
+FLAG_NEW = 1
 
 STATUS_OK = 0
 STATUS_ERROR = 1  # the program raised; payload "ExceptionType: message"
@@ -91,15 +100,30 @@ def _clean_namespace(builtins_table: dict) -> dict:
     return {"__builtins__": dict(builtins_table), "__name__": "__main__"}
 
 
-def run_program(source: str, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None) -> tuple[int, str]:
-    """Run one program; return (status, payload). `out` receives what it prints; `namespace`
-    (a fresh dict from _clean_namespace) is the one it runs in."""
+def compile_program(source: str, first_line: int = 1):
+    """(code object, STATUS_OK, "") or (None, status, why)."""
     try:
-        code = compile(source, "<trace>", "exec")
-    except (SyntaxError, ValueError) as exc:
-        return STATUS_ERROR, f"{type(exc).__name__}: {exc}"
+        # blank lines in front keep the line numbers of a chunk those of the whole program
+        code = compile("\n" * (first_line - 1) + source, "<trace>", "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        return None, STATUS_ERROR, f"{type(exc).__name__}: {exc}"
     if not _names_are_allowed(code):
-        return STATUS_REFUSED, "the program names a dunder attribute"
+        return None, STATUS_REFUSED, "the program names a dunder attribute"
+    return code, STATUS_OK, ""
+
+
+def run_program(source: str, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None) -> tuple[int, str]:
+    """Compile and run one program; return (status, payload)."""
+    code, status, why = compile_program(source)
+    if code is None:
+        return status, why
+    return execute([code], stdin_text, builtins_table, tracer, out, namespace)
+
+
+def execute(codes: list, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None) -> tuple[int, str]:
+    """Run code objects in order in one namespace; return (status, payload). `out` receives what
+    the program prints; `namespace` (a fresh dict from _clean_namespace) is the one it runs in."""
+    namespace = _clean_namespace(builtins_table) if namespace is None else namespace
     out = io.StringIO() if out is None else out
     saved_in, saved_out = sys.stdin, sys.stdout
     sys.stdin, sys.stdout = io.StringIO(stdin_text), out
@@ -109,7 +133,8 @@ def run_program(source: str, stdin_text: str, builtins_table: dict, tracer=None,
             signal.setitimer(signal.ITIMER_PROF, CPU_BUDGET_S)
             if tracer is not None:
                 sys.settrace(tracer)
-            exec(code, _clean_namespace(builtins_table) if namespace is None else namespace)
+            for code in codes:
+                exec(code, namespace)
         finally:
             sys.settrace(None)
             signal.setitimer(signal.ITIMER_PROF, 0)
@@ -253,15 +278,30 @@ def main() -> None:
     table = {name: getattr(builtins, name) for name in ALLOWED_BUILTINS}
     rfd, wfd = sys.stdin.fileno(), sys.stdout.fileno()
     _lock_down()
+    chunks: list = []  # code objects of the program being streamed
+    chunk_error = None  # (status, why) of its first chunk that did not compile
     while True:
         header = _read_exact(rfd, REQUEST.size)
         if not header:
             return  # the parent closed the pipe
-        op, n_source, n_stdin = REQUEST.unpack(header)
+        op, flags, first_line, n_source, n_stdin = REQUEST.unpack(header)
         body = _read_exact(rfd, n_source + n_stdin)
         source = body[:n_source].decode("utf-8")
         stdin_text = body[n_source:].decode("utf-8")
-        if op == OP_TRACE:
+        if op == OP_CHUNK:
+            if flags & FLAG_NEW:
+                chunks, chunk_error = [], None
+            if chunk_error is None:
+                code, status, why = compile_program(source, first_line)
+                if code is None:
+                    chunk_error = (status, why)
+                else:
+                    chunks.append(code)
+            continue  # no response: the parent is busy writing the rest of the program
+        if op == OP_RUN_CHUNKS:
+            status, payload = chunk_error or execute(chunks, stdin_text, table)
+            chunks, chunk_error = [], None
+        elif op == OP_TRACE:
             status, payload = trace_program(source, stdin_text, table)
         else:
             status, payload = run_program(source, stdin_text, table)
