@@ -461,6 +461,45 @@ def test_a_program_that_keeps_killing_workers_fails(monkeypatch):
     assert result.status == "killed" and client.restarts == 2
 
 
+def test_streamed_pieces_run_like_the_whole_program():
+    # The generator hands finished top-level statements to the sandbox while it writes the rest;
+    # the pieces must be a prefix of the source and the result that of a whole-program run.
+    client = sandbox.default_client()
+    streamed = 0
+    for i in range(300):
+        level = DIFFICULTY_LEVELS[i % 5]
+        pieces: list[str] = []
+        with client.stream() as stream:
+            def sink(piece, first_line, stream=stream, pieces=pieces):
+                assert first_line == 1 + sum(p.count("\n") for p in pieces)
+                pieces.append(piece)
+                stream.send(piece, first_line)
+
+            program = generate_program(derive_rng("test-trace-stream", i, level), level, sink=sink)
+            result = stream.finish(program.source, program.stdin)
+        assert program.source.startswith("".join(pieces))
+        assert result == client.run(program.source, program.stdin)
+        streamed += bool(pieces)
+    assert streamed > 100
+
+
+def test_a_worker_killed_mid_stream_is_replaced():
+    client = sandbox.SandboxClient()
+    try:
+        with client.stream() as stream:
+            stream.send("a = 2\n", 1)
+            os.kill(client.worker_pid, signal.SIGKILL)
+            time.sleep(0.2)
+            stream.send("b = a * 3\n", 2)
+            result = stream.finish("a = 2\nb = a * 3\nprint(b)\n", "")
+        assert result.output == "6\n" and client.restarts >= 1
+        with client.stream() as stream:
+            stream.send("x = (\n", 1)  # a piece that does not compile fails the program
+            assert stream.finish("x = (\nprint(1)\n", "").output.startswith("SyntaxError")
+    finally:
+        client.close()
+
+
 def _generate_json(seed):
     return generate("trace", seed).to_json()
 

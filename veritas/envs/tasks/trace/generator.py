@@ -65,7 +65,7 @@ LEVELS = {
 }
 
 
-FLUSH_LINES = 6  # smallest piece worth a message to the sandbox
+FLUSH_LINES = 12  # smallest piece worth a message to the sandbox
 
 
 @dataclass(frozen=True)
@@ -507,11 +507,12 @@ class ProgramGenerator(ExpressionWriter):
         if len(self.out) == start:
             self.stmt_assign()
 
-    def flush(self, final: bool = False) -> None:
-        """Hand the finished top-level statements to the sink, a few lines at a time, so that the
-        sandbox compiles them while the rest of the program is written."""
+    def flush(self) -> None:
+        """Hand the finished top-level statements to the sink, several lines at a time, so that
+        the sandbox compiles them while the rest of the program is written. (What remains at
+        the end is the caller's to send: it has the whole source.)"""
         pending = len(self.out) - self.flushed
-        if self.sink is None or pending == 0 or (pending < FLUSH_LINES and not final):
+        if self.sink is None or pending < FLUSH_LINES:
             return
         self.sink("\n".join(self.out[self.flushed:]) + "\n", self.flushed + 1)
         self.flushed = len(self.out)
@@ -974,7 +975,6 @@ class ProgramGenerator(ExpressionWriter):
             pass
         self.reserve_lines = 0
         self.final_prints()
-        self.flush(final=True)
         source = "\n".join(self.out) + "\n"
         stdin = "".join(line + "\n" for line in self.stdin_lines)
         return Program(source, stdin, self.debug_count)
@@ -1008,6 +1008,6 @@ def _digits_in_base(n: int, base: int) -> list[int]:
 
 def generate_program(rng: random.Random, difficulty: int, sink=None) -> Program:
     """The program for this rng state and level. `sink(piece, first_line)`, when given, receives
-    the program's top-level statements as soon as they are written; their concatenation is
-    `Program.source`."""
+    groups of finished top-level statements as soon as they are written, in order; they are a
+    prefix of `Program.source` (the rest is not sent)."""
     return ProgramGenerator(rng, difficulty, sink).generate()

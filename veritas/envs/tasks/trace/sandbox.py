@@ -212,14 +212,17 @@ class ProgramStream:
             ...
             result = stream.finish(whole_source, stdin)
 
-    If the worker dies while pieces are sent, the rest are dropped and finish() runs the whole
-    program once more on a fresh worker (the same two-attempt rule as run()).
+    finish() sends what was not streamed yet together with the request to run; a program that
+    was never streamed goes as one OP_RUN. If the worker dies while pieces are sent, the rest are
+    dropped and finish() runs the whole program once more on a fresh worker (the same
+    two-attempt rule as run()).
     """
 
     def __init__(self, client: SandboxClient):
         self.client = client
         self.started = False
         self.broken = False
+        self.lines_sent = 0
 
     def __enter__(self) -> "ProgramStream":
         self.client._lock.acquire()
@@ -235,6 +238,7 @@ class ProgramStream:
         try:
             self.client._send(protocol.OP_CHUNK, piece, flags=flags, first_line=first_line)
             self.started = True
+            self.lines_sent = first_line - 1 + piece.count("\n")
         except WorkerDied:
             self.client._stop()
             self.client.restarts += 1
@@ -242,8 +246,9 @@ class ProgramStream:
 
     def finish(self, source: str, stdin_text: str) -> RunResult:
         if self.started and not self.broken:
+            tail = source.split("\n", self.lines_sent)[-1] if self.lines_sent else source
             try:
-                self.client._send(protocol.OP_RUN_CHUNKS, "", stdin_text)
+                self.client._send(protocol.OP_RUN_CHUNKS, tail, stdin_text, first_line=self.lines_sent + 1)
                 return _result(self.client._receive())
             except WorkerDied:
                 self.client._stop()

@@ -23,8 +23,9 @@ len(payload)) + payload.
 - OP_CHUNK (no response): compile a piece of a program (whole top-level statements, starting at
   `first line`) and keep the code object; FLAG_NEW starts a new program. The parent streams the
   program while it is still writing it, so compiling overlaps generating.
-- OP_RUN_CHUNKS: run the kept code objects in order in one fresh namespace, exactly as the
-  interpreter runs a module (a module is its top-level statements executed in order).
+- OP_RUN_CHUNKS: compile the last piece (if any), then run the kept code objects in order in
+  one fresh namespace, exactly as the interpreter runs a module (a module is its top-level
+  statements executed in order).
 This module is also imported by the parent for the constants; importing it has no side effects.
 """
 
@@ -299,6 +300,12 @@ def main() -> None:
                     chunks.append(code)
             continue  # no response: the parent is busy writing the rest of the program
         if op == OP_RUN_CHUNKS:
+            if source and chunk_error is None:
+                code, status, why = compile_program(source, first_line)
+                if code is None:
+                    chunk_error = (status, why)
+                else:
+                    chunks.append(code)
             status, payload = chunk_error or execute(chunks, stdin_text, table)
             chunks, chunk_error = [], None
         elif op == OP_TRACE:
