@@ -53,12 +53,14 @@ def digests(id_range: tuple[int, int]) -> list[tuple[bytes, bytes, bytes, int]]:
     for task_id in range(*id_range):
         task = from_task_id(task_id, env="trace")
         program, stdin = task.metadata["program"], task.metadata["stdin"]
-        rows.append((
-            hashlib.sha256(program.encode()).digest()[:16],
-            hashlib.sha256((program + "\0" + stdin).encode()).digest()[:16],
-            hashlib.sha256(shape_of(program).encode()).digest()[:16],
-            task.difficulty,
-        ))
+        rows.append(
+            (
+                hashlib.sha256(program.encode()).digest()[:16],
+                hashlib.sha256((program + "\0" + stdin).encode()).digest()[:16],
+                hashlib.sha256(shape_of(program).encode()).digest()[:16],
+                task.difficulty,
+            )
+        )
     return rows
 
 
@@ -88,16 +90,23 @@ def main() -> int:
     by_level = {}
     for level in sorted({row[3] for row in rows}):
         sub = [row for row in rows if row[3] == level]
-        by_level[level] = {"ids": len(sub), "shape_duplicate_rate": (len(sub) - len({r[2] for r in sub})) / len(sub),
-                           "program_duplicate_rate": (len(sub) - len({r[0] for r in sub})) / len(sub)}
+        by_level[level] = {
+            "ids": len(sub),
+            "shape_duplicate_rate": (len(sub) - len({r[2] for r in sub})) / len(sub),
+            "program_duplicate_rate": (len(sub) - len({r[0] for r in sub})) / len(sub),
+        }
     report["by_level"] = by_level
 
     print(f"{n} ids in {elapsed:.0f} s")
     for label in ("program", "program+stdin", "shape"):
-        print(f"  {label:14s} distinct {report[label + '_distinct']:>7d}   duplicate rate {report[label + '_duplicate_rate']:.5%}")
+        print(
+            f"  {label:14s} distinct {report[label + '_distinct']:>7d}   duplicate rate {report[label + '_duplicate_rate']:.5%}"
+        )
     for level, stats in by_level.items():
-        print(f"  level {level}: {stats['ids']} ids, program duplicates {stats['program_duplicate_rate']:.5%}, "
-              f"shape duplicates {stats['shape_duplicate_rate']:.5%}")
+        print(
+            f"  level {level}: {stats['ids']} ids, program duplicates {stats['program_duplicate_rate']:.5%}, "
+            f"shape duplicates {stats['shape_duplicate_rate']:.5%}"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -37,6 +37,7 @@ PROGRAM_GOLDENS = pathlib.Path(__file__).with_name("goldens") / "trace_programs.
 
 # -- goldens -----------------------------------------------------------------------------------
 
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -81,8 +82,15 @@ def test_stored_outputs_equal_a_fresh_execution_over_2000_ids():
     payload = json.dumps([[t.metadata["program"], t.metadata["stdin"]] for t in tasks])
     for hash_seed in ("1", "987654"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        done = subprocess.run([sys.executable, "-c", REFERENCE_RUNNER], input=payload, env=env,
-                              capture_output=True, text=True, check=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-c", REFERENCE_RUNNER],
+            input=payload,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
         outputs = json.loads(done.stdout)
         mismatches = [t.task_id for t, out in zip(tasks, outputs) if out != t.metadata["output"]]
         assert mismatches == []
@@ -174,9 +182,14 @@ def _debug_print_positions(tree: ast.Module) -> list[tuple[int, list[str]]]:
 
     def visit(node, stack):
         for child in ast.iter_child_nodes(node):
-            if (isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "print"
-                    and child.args and isinstance(child.args[0], ast.Constant)
-                    and str(child.args[0].value).startswith("__DBG_")):
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Name)
+                and child.func.id == "print"
+                and child.args
+                and isinstance(child.args[0], ast.Constant)
+                and str(child.args[0].value).startswith("__DBG_")
+            ):
                 found.append((int(child.args[0].value[6:-2]), [type(s).__name__ for s in stack]))
             visit(child, stack + [child] if isinstance(child, (ast.If, ast.For, ast.While, ast.FunctionDef)) else stack)
 
@@ -220,13 +233,27 @@ def test_every_debug_print_runs_and_no_program_fails():
 
 # -- what programs may contain -------------------------------------------------------------------
 
+
 def test_programs_use_only_the_allowed_subset():
     allowed = set(ALLOWED_BUILTINS)
     for level, program in _raw_programs(1000):
         tree = ast.parse(program.source)
         for node in ast.walk(tree):
-            assert not isinstance(node, (ast.Import, ast.ImportFrom, ast.Set, ast.SetComp, ast.Lambda,
-                                         ast.ClassDef, ast.Try, ast.With, ast.Global, ast.Nonlocal)), ast.dump(node)
+            assert not isinstance(
+                node,
+                (
+                    ast.Import,
+                    ast.ImportFrom,
+                    ast.Set,
+                    ast.SetComp,
+                    ast.Lambda,
+                    ast.ClassDef,
+                    ast.Try,
+                    ast.With,
+                    ast.Global,
+                    ast.Nonlocal,
+                ),
+            ), ast.dump(node)
             if isinstance(node, ast.BinOp):
                 assert not isinstance(node.op, ast.Div), "true division prints floats"
             if isinstance(node, ast.Constant):
@@ -239,6 +266,7 @@ def test_programs_use_only_the_allowed_subset():
 
 def _max_nesting(tree: ast.AST) -> int:
     """Deepest nesting of if/for/while blocks (an elif is not a level of its own)."""
+
     def depth(node, d):
         best = d
         for child in ast.iter_child_nodes(node):
@@ -277,6 +305,7 @@ def test_ids_rarely_look_alike():
 
 # -- the verifier --------------------------------------------------------------------------------
 
+
 def _tasks(n=12):
     return [generate("trace", seed) for seed in range(n)]
 
@@ -301,7 +330,7 @@ def test_every_one_character_change_scores_zero():
         for i, ch in enumerate(out):
             if ch.isspace():
                 continue
-            changed = out[:i] + _neighbour(ch) + out[i + 1:]
+            changed = out[:i] + _neighbour(ch) + out[i + 1 :]
             assert verify(task, answer_block(changed)).score == 0.0, (i, changed)
 
 
@@ -309,13 +338,20 @@ def test_empty_and_stuffed_replies_score_zero():
     for task in _tasks():
         out = task.metadata["output"].rstrip("\n")
         lines = out.split("\n")
-        for reply in ("", "   \n ", "```\n```", "```\n\n\n```", "```", "``` ```", "<think>" + task.answer,
-                      "```\n" + out,  # unclosed fence
-                      answer_block(out + "\n" + out),  # the output twice
-                      answer_block(out + "\n\n" + "\n".join(reversed(lines))),
-                      "\n".join(answer_block(c) for c in ("0", "\n".join(reversed(lines)) + "\nx", out)),
-                      "```python\n" + task.metadata["program"] + "```\n" + task.answer,  # code quoted first
-                      ):
+        for reply in (
+            "",
+            "   \n ",
+            "```\n```",
+            "```\n\n\n```",
+            "```",
+            "``` ```",
+            "<think>" + task.answer,
+            "```\n" + out,  # unclosed fence
+            answer_block(out + "\n" + out),  # the output twice
+            answer_block(out + "\n\n" + "\n".join(reversed(lines))),
+            "\n".join(answer_block(c) for c in ("0", "\n".join(reversed(lines)) + "\nx", out)),
+            "```python\n" + task.metadata["program"] + "```\n" + task.answer,  # code quoted first
+        ):
             assert verify(task, reply).score == 0.0, reply
 
 
@@ -342,8 +378,12 @@ def test_verify_never_executes_the_reply(monkeypatch):
 
 def test_a_megabyte_reply_is_cheap():
     task = generate("trace", 4)
-    cases = [("```\n" + "7\n" * 499_990 + "```", 0.0), ("```" + "a" * 999_990, 0.0),
-             ("\n" * 999_000 + task.answer, 1.0), (task.answer + "x" * 999_000, 1.0)]  # first block counts
+    cases = [
+        ("```\n" + "7\n" * 499_990 + "```", 0.0),
+        ("```" + "a" * 999_990, 0.0),
+        ("\n" * 999_000 + task.answer, 1.0),
+        (task.answer + "x" * 999_000, 1.0),
+    ]  # first block counts
     for reply, score in cases:
         start = time.perf_counter()
         assert verify(task, reply).score == score
@@ -365,18 +405,22 @@ def test_fuzzed_replies_around_the_answer(data):
 
 # -- worked solutions ----------------------------------------------------------------------------
 
+
 def test_worked_solution_is_a_real_trace():
     for task in _tasks(20):
         solution = worked_solution(task)
         assert solution.count("```") == 2 and solution.endswith(task.answer)
         assert "line 1:" in solution or "line 2:" in solution
-        printed = [line.split("  ->  ", 1)[1] for line in solution.split("\n") if "  ->  " in line and "prints " in line]
+        printed = [
+            line.split("  ->  ", 1)[1] for line in solution.split("\n") if "  ->  " in line and "prints " in line
+        ]
         if "more steps follow" not in solution:
             shown = [p.split("prints ", 1)[1] for p in printed]
             assert shown == task.metadata["output"].rstrip("\n").split("\n")
 
 
 # -- the sandbox ---------------------------------------------------------------------------------
+
 
 def test_worker_process_limits():
     client = sandbox.SandboxClient()
@@ -393,17 +437,20 @@ def test_worker_process_limits():
         client.close()
 
 
-@pytest.mark.parametrize("source, status, detail", [
-    ("print(open('/etc/hostname').read())", "error", "NameError"),
-    ("import os", "error", "ImportError"),
-    ("exec('print(1)')", "error", "NameError"),
-    ("print(getattr(1, 'real'))", "error", "NameError"),
-    ("print(().__class__.__bases__)", "refused", "dunder"),
-    ("while True:\n    pass\n", "timeout", "CPU"),
-    ("x = [0] * (10 ** 9)\n", "error", "MemoryError"),
-    ("print('x' * 70000)\n", "output_limit", "printed"),
-    ("print(1)\nprint(1 / 0)\n", "error", "ZeroDivisionError"),
-])
+@pytest.mark.parametrize(
+    "source, status, detail",
+    [
+        ("print(open('/etc/hostname').read())", "error", "NameError"),
+        ("import os", "error", "ImportError"),
+        ("exec('print(1)')", "error", "NameError"),
+        ("print(getattr(1, 'real'))", "error", "NameError"),
+        ("print(().__class__.__bases__)", "refused", "dunder"),
+        ("while True:\n    pass\n", "timeout", "CPU"),
+        ("x = [0] * (10 ** 9)\n", "error", "MemoryError"),
+        ("print('x' * 70000)\n", "output_limit", "printed"),
+        ("print(1)\nprint(1 / 0)\n", "error", "ZeroDivisionError"),
+    ],
+)
 def test_sandbox_refuses_and_contains(source, status, detail):
     client = sandbox.SandboxClient()
     try:
@@ -470,6 +517,7 @@ def test_streamed_pieces_run_like_the_whole_program():
         level = DIFFICULTY_LEVELS[i % 5]
         pieces: list[str] = []
         with client.stream() as stream:
+
             def sink(piece, first_line, stream=stream, pieces=pieces):
                 assert first_line == 1 + sum(p.count("\n") for p in pieces)
                 pieces.append(piece)
@@ -547,8 +595,10 @@ def test_threads_share_a_worker_safely():
 
 
 def test_no_worker_starts_at_import():
-    code = ("import veritas.envs; veritas.envs.list_task_types();"
-            "from veritas.envs.tasks.trace import sandbox; print(sandbox._client is None)")
+    code = (
+        "import veritas.envs; veritas.envs.list_task_types();"
+        "from veritas.envs.tasks.trace import sandbox; print(sandbox._client is None)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
 

@@ -15,12 +15,42 @@ from bisect import bisect
 
 from veritas.envs.tasks.trace import vocab
 from veritas.envs.tasks.trace.values import (
-    ADD, AND, ATOM, BOOL, CMP, COND, DICT, INT, LINT, LSTR, MAX_ABS, MAX_LIST, MAX_STR, MUL, NOT, OR, POW, STR, TUP,
-    UNARY, E, Choice, Info, Var, I_int, I_str, fits, int_repr_len, digits, is_constant, is_small, par,
+    ADD,
+    AND,
+    ATOM,
+    BOOL,
+    CMP,
+    COND,
+    DICT,
+    INT,
+    LINT,
+    LSTR,
+    MAX_ABS,
+    MAX_LIST,
+    MAX_STR,
+    MUL,
+    NOT,
+    OR,
+    POW,
+    STR,
+    TUP,
+    UNARY,
+    E,
+    Choice,
+    Info,
+    Var,
+    I_int,
+    I_str,
+    fits,
+    int_repr_len,
+    digits,
+    is_constant,
+    is_small,
+    par,
     repr_len,
 )
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")  # identifiers in generated text
 OPS = Choice(((3, "+"), (2, "-"), (2, "*"), (1, "//"), (1.5, "%"), (0.3, "**")))
 
 
@@ -73,8 +103,13 @@ class ExpressionWriter:
 
     def name_pool(self, kind):
         return {
-            INT: vocab.INT_NAMES, STR: vocab.STR_NAMES, LINT: vocab.LINT_NAMES, LSTR: vocab.LSTR_NAMES,
-            DICT: vocab.DICT_NAMES, TUP: vocab.TUP_NAMES, BOOL: vocab.BOOL_NAMES,
+            INT: vocab.INT_NAMES,
+            STR: vocab.STR_NAMES,
+            LINT: vocab.LINT_NAMES,
+            LSTR: vocab.LSTR_NAMES,
+            DICT: vocab.DICT_NAMES,
+            TUP: vocab.TUP_NAMES,
+            BOOL: vocab.BOOL_NAMES,
         }[kind]
 
     def define(self, name: str, info: Info, readonly: bool = False) -> None:
@@ -96,7 +131,7 @@ class ExpressionWriter:
                 return w
         letters = vocab.LETTERS
         start = self.randint(0, 20)
-        return letters[start:start + max(minlen, min(maxlen, 3))]
+        return letters[start : start + max(minlen, min(maxlen, 3))]
 
     def q(self, s: str) -> str:
         return f'"{s}"'
@@ -124,7 +159,7 @@ class ExpressionWriter:
             s = self.word(1, 6) + self.pick(vocab.SEPARATORS[:10]) + self.word(1, 6)
         else:
             start = self.randint(0, 22)
-            s = vocab.LETTERS[start:start + self.randint(2, 4)]
+            s = vocab.LETTERS[start : start + self.randint(2, 4)]
         if not minlen <= len(s) <= maxlen:
             s = self.word(minlen, maxlen)
         return E(self.q(s), ATOM, I_str(len(s), len(s)))
@@ -132,15 +167,19 @@ class ExpressionWriter:
     def lit_lint(self, minlen=2, maxlen=6, lo=-9, hi=30) -> E:
         n = self.randint(minlen, maxlen)
         vals = [self.randint(lo, hi) for _ in range(n)]
-        return E("[" + ", ".join(map(str, vals)) + "]", ATOM,
-                 Info(LINT, min(vals, default=0), max(vals, default=0), n, n))
+        return E(
+            "[" + ", ".join(map(str, vals)) + "]", ATOM, Info(LINT, min(vals, default=0), max(vals, default=0), n, n)
+        )
 
     def lit_lstr(self, minlen=2, maxlen=5, smin=1, smax=8) -> E:
         n = self.randint(minlen, maxlen)
         ws = [self.word(smin, smax) for _ in range(n)]
         lens = [len(w) for w in ws]
-        return E("[" + ", ".join(self.q(w) for w in ws) + "]", ATOM,
-                 Info(LSTR, minlen=n, maxlen=n, smin=min(lens, default=0), smax=max(lens, default=0)))
+        return E(
+            "[" + ", ".join(self.q(w) for w in ws) + "]",
+            ATOM,
+            Info(LSTR, minlen=n, maxlen=n, smin=min(lens, default=0), smax=max(lens, default=0)),
+        )
 
     def lit_dict(self) -> E:
         n = self.randint(1, 4)
@@ -238,7 +277,7 @@ class ExpressionWriter:
             m = max(abs(a.info.lo), abs(a.info.hi))
             if m > 300:
                 return None
-            info = I_int(0 if a.info.lo < 0 < a.info.hi or a.info.lo == 0 else min(a.info.lo ** 2, a.info.hi ** 2), m * m)
+            info = I_int(0 if a.info.lo < 0 < a.info.hi or a.info.lo == 0 else min(a.info.lo**2, a.info.hi**2), m * m)
             text, prec = f"{par(a, ATOM)} ** 2", POW
         if not is_small(info):
             return None
@@ -353,8 +392,11 @@ class ExpressionWriter:
         a = self.gen(INT, b - 1)
         c = self.gen(INT, b - 1)
         cond = self.gen(BOOL, b - 1)
-        return E(f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}", COND,
-                 I_int(min(a.info.lo, c.info.lo), max(a.info.hi, c.info.hi)))
+        return E(
+            f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}",
+            COND,
+            I_int(min(a.info.lo, c.info.lo), max(a.info.hi, c.info.hi)),
+        )
 
     def int_misc(self, b):
         if b <= 0:
@@ -453,8 +495,11 @@ class ExpressionWriter:
         c = self.gen(STR, b - 1)
         if a.info.maxlen + c.info.maxlen > MAX_STR:
             return None
-        return E(f"{par(a, ADD)} + {par(c, ADD + 1)}", ADD,
-                 I_str(a.info.minlen + c.info.minlen, a.info.maxlen + c.info.maxlen))
+        return E(
+            f"{par(a, ADD)} + {par(c, ADD + 1)}",
+            ADD,
+            I_str(a.info.minlen + c.info.minlen, a.info.maxlen + c.info.maxlen),
+        )
 
     def _fmt_slot(self) -> tuple[str, Info] | None:
         """A name that may appear inside an f-string: an int or str variable (a bool with a
@@ -569,8 +614,11 @@ class ExpressionWriter:
         a = self.gen(STR, b - 1)
         c = self.gen(STR, b - 1)
         cond = self.gen(BOOL, b - 1)
-        return E(f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}", COND,
-                 I_str(min(a.info.minlen, c.info.minlen), max(a.info.maxlen, c.info.maxlen)))
+        return E(
+            f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}",
+            COND,
+            I_str(min(a.info.minlen, c.info.minlen), max(a.info.maxlen, c.info.maxlen)),
+        )
 
     # lists of ints
 
@@ -612,18 +660,28 @@ class ExpressionWriter:
         if roll < 0.7:
             return E(f"{par(src, ATOM)}[::-1]", ATOM, i)
         if roll < 0.8:
-            return E(f"{par(src, ATOM)}[::2]", ATOM, Info(kind, i.lo, i.hi, (i.minlen + 1) // 2, (i.maxlen + 1) // 2, i.smin, i.smax))
+            return E(
+                f"{par(src, ATOM)}[::2]",
+                ATOM,
+                Info(kind, i.lo, i.hi, (i.minlen + 1) // 2, (i.maxlen + 1) // 2, i.smin, i.smax),
+            )
         if roll < 0.9:
             s = self.randint(0, 2)
             e = s + self.randint(1, 4)
-            return E(f"{par(src, ATOM)}[{s if s else ''}:{e}]", ATOM,
-                     Info(kind, i.lo, i.hi, max(0, min(i.minlen, e) - s), max(0, min(i.maxlen, e) - s), i.smin, i.smax))
+            return E(
+                f"{par(src, ATOM)}[{s if s else ''}:{e}]",
+                ATOM,
+                Info(kind, i.lo, i.hi, max(0, min(i.minlen, e) - s), max(0, min(i.maxlen, e) - s), i.smin, i.smax),
+            )
         other = self._list_source(kind, b)
         if other is None or i.maxlen + other.info.maxlen > MAX_LIST:
             return None
         u = i.union(other.info)
-        return E(f"{par(src, ADD)} + {par(other, ADD + 1)}", ADD,
-                 Info(kind, u.lo, u.hi, i.minlen + other.info.minlen, i.maxlen + other.info.maxlen, u.smin, u.smax))
+        return E(
+            f"{par(src, ADD)} + {par(other, ADD + 1)}",
+            ADD,
+            Info(kind, u.lo, u.hi, i.minlen + other.info.minlen, i.maxlen + other.info.maxlen, u.smin, u.smax),
+        )
 
     def lint_copy(self, b):
         return self.list_copy(LINT, b)
@@ -704,13 +762,26 @@ class ExpressionWriter:
         if roll < 0.7 and vs:
             v = self.pick_var(vs)
             w = self.fresh(vocab.LOOP_ELEM_STR_NAMES)
-            return E(f"[len({w}) for {w} in {v.name}]", ATOM, Info(LINT, v.info.smin, v.info.smax, v.info.minlen, v.info.maxlen))
+            return E(
+                f"[len({w}) for {w} in {v.name}]",
+                ATOM,
+                Info(LINT, v.info.smin, v.info.smax, v.info.minlen, v.info.maxlen),
+            )
         vs = self.readable(LINT)
         if vs:
             v = self.pick_var(vs)
             i = v.info
-            return E(f"list(map(abs, {v.name}))", ATOM,
-                     Info(LINT, 0 if i.lo <= 0 <= i.hi else min(abs(i.lo), abs(i.hi)), max(abs(i.lo), abs(i.hi)), i.minlen, i.maxlen))
+            return E(
+                f"list(map(abs, {v.name}))",
+                ATOM,
+                Info(
+                    LINT,
+                    0 if i.lo <= 0 <= i.hi else min(abs(i.lo), abs(i.hi)),
+                    max(abs(i.lo), abs(i.hi)),
+                    i.minlen,
+                    i.maxlen,
+                ),
+            )
         return None
 
     def lint_call(self, b):
@@ -727,7 +798,11 @@ class ExpressionWriter:
         if roll < 0.25 and vs:
             v = self.pick_var(vs)
             sep = self.pick(vocab.VOWELS + "-")
-            return E(f'{v.name}.split("{sep}")', ATOM, Info(LSTR, minlen=1, maxlen=v.info.maxlen + 1, smin=0, smax=v.info.maxlen))
+            return E(
+                f'{v.name}.split("{sep}")',
+                ATOM,
+                Info(LSTR, minlen=1, maxlen=v.info.maxlen + 1, smin=0, smax=v.info.maxlen),
+            )
         if roll < 0.4 and vs:
             v = self.pick_var(vs)
             return E(f"list({v.name})", ATOM, Info(LSTR, minlen=v.info.minlen, maxlen=v.info.maxlen, smin=1, smax=1))
@@ -737,7 +812,9 @@ class ExpressionWriter:
         if self.chance(0.5):
             return E(f'"{" ".join(ws)}".split()', ATOM, Info(LSTR, minlen=n, maxlen=n, smin=min(lens), smax=max(lens)))
         sep = self.pick((",", ";", "/", "-"))
-        return E(f'"{sep.join(ws)}".split("{sep}")', ATOM, Info(LSTR, minlen=n, maxlen=n, smin=min(lens), smax=max(lens)))
+        return E(
+            f'"{sep.join(ws)}".split("{sep}")', ATOM, Info(LSTR, minlen=n, maxlen=n, smin=min(lens), smax=max(lens))
+        )
 
     def lstr_copy(self, b):
         return self.list_copy(LSTR, b)
@@ -757,8 +834,11 @@ class ExpressionWriter:
         if vs:
             v = self.pick_var(vs)
             x = self.fresh(vocab.LOOP_ELEM_INT_NAMES)
-            return E(f"[str({x}) for {x} in {v.name}]", ATOM,
-                     Info(LSTR, minlen=v.info.minlen, maxlen=v.info.maxlen, smin=1, smax=int_repr_len(v.info)))
+            return E(
+                f"[str({x}) for {x} in {v.name}]",
+                ATOM,
+                Info(LSTR, minlen=v.info.minlen, maxlen=v.info.maxlen, smin=1, smax=int_repr_len(v.info)),
+            )
         return None
 
     def lstr_call(self, b):
@@ -782,17 +862,34 @@ class ExpressionWriter:
             val = self._with_temp(w, I_str(i.smin, i.smax), lambda: self.gen(INT, b - 1))
             if w not in val.text and self.chance(0.7):
                 val = E(f"len({w})", ATOM, I_int(i.smin, i.smax))
-            return E(f"{{{w}: {val.text} for {w} in {v.name}}}", ATOM, Info(DICT, val.info.lo, val.info.hi, minkeys, i.maxlen, i.smin, i.smax))
+            return E(
+                f"{{{w}: {val.text} for {w} in {v.name}}}",
+                ATOM,
+                Info(DICT, val.info.lo, val.info.hi, minkeys, i.maxlen, i.smin, i.smax),
+            )
         if roll < 0.7:
             k = self.fresh(vocab.LOOP_INT_NAMES)
-            return E(f"{{{w}: {k} for {k}, {w} in enumerate({v.name})}}", ATOM,
-                     Info(DICT, 0, max(0, i.maxlen - 1), minkeys, i.maxlen, i.smin, i.smax))
+            return E(
+                f"{{{w}: {k} for {k}, {w} in enumerate({v.name})}}",
+                ATOM,
+                Info(DICT, 0, max(0, i.maxlen - 1), minkeys, i.maxlen, i.smin, i.smax),
+            )
         ls = self.readable(LINT)
         if ls:
             n = self.pick(ls)
-            return E(f"dict(zip({v.name}, {n.name}))", ATOM,
-                     Info(DICT, n.info.lo, n.info.hi, 1 if min(i.minlen, n.info.minlen) >= 1 else 0,
-                          min(i.maxlen, n.info.maxlen), i.smin, i.smax))
+            return E(
+                f"dict(zip({v.name}, {n.name}))",
+                ATOM,
+                Info(
+                    DICT,
+                    n.info.lo,
+                    n.info.hi,
+                    1 if min(i.minlen, n.info.minlen) >= 1 else 0,
+                    min(i.maxlen, n.info.maxlen),
+                    i.smin,
+                    i.smax,
+                ),
+            )
         c = self.randint(0, 3)
         return E(f"dict.fromkeys({v.name}, {c})", ATOM, Info(DICT, c, c, minkeys, i.maxlen, i.smin, i.smax))
 
@@ -809,20 +906,31 @@ class ExpressionWriter:
         if roll < 0.7:
             c = self.randint(2, 4)
             op = self.pick(("*", "+", "-"))
-            lo, hi = (i.lo * c, i.hi * c) if op == "*" else ((i.lo + c, i.hi + c) if op == "+" else (i.lo - c, i.hi - c))
-            return E(f"{{{k}: {x} {op} {c} for {k}, {x} in {v.name}.items()}}", ATOM,
-                     Info(DICT, lo, hi, i.minlen, i.maxlen, i.smin, i.smax))
+            lo, hi = (
+                (i.lo * c, i.hi * c) if op == "*" else ((i.lo + c, i.hi + c) if op == "+" else (i.lo - c, i.hi - c))
+            )
+            return E(
+                f"{{{k}: {x} {op} {c} for {k}, {x} in {v.name}.items()}}",
+                ATOM,
+                Info(DICT, lo, hi, i.minlen, i.maxlen, i.smin, i.smax),
+            )
         c = self.randint(i.lo, i.hi) if i.lo <= i.hi else 0
-        return E(f"{{{k}: {x} for {k}, {x} in {v.name}.items() if {x} {self.pick(('>', '<', '>=', '!='))} {c}}}", ATOM,
-                 Info(DICT, i.lo, i.hi, 0, i.maxlen, i.smin, i.smax))
+        return E(
+            f"{{{k}: {x} for {k}, {x} in {v.name}.items() if {x} {self.pick(('>', '<', '>=', '!='))} {c}}}",
+            ATOM,
+            Info(DICT, i.lo, i.hi, 0, i.maxlen, i.smin, i.smax),
+        )
 
     # tuples and bools
 
     def tup_lit(self, b):
         n = self.randint(2, 3)
         parts = [self.gen(INT, max(0, b - 1)) for _ in range(n)]
-        return E("(" + ", ".join(p.text for p in parts) + ")", ATOM,
-                 Info(TUP, min(p.info.lo for p in parts), max(p.info.hi for p in parts), n, n))
+        return E(
+            "(" + ", ".join(p.text for p in parts) + ")",
+            ATOM,
+            Info(TUP, min(p.info.lo for p in parts), max(p.info.hi for p in parts), n, n),
+        )
 
     def tup_misc(self, b):
         roll = self.r()
@@ -861,7 +969,11 @@ class ExpressionWriter:
             if self.chance(0.25):
                 text = f"{par(a, MUL)} % {self.randint(2, 5)} == {self.randint(0, 1)}"
             else:
-                c = self.lit_int(a.info.lo, a.info.hi) if a.info.hi - a.info.lo < 10**4 and self.chance(0.7) else self.gen(INT, 0)
+                c = (
+                    self.lit_int(a.info.lo, a.info.hi)
+                    if a.info.hi - a.info.lo < 10**4 and self.chance(0.7)
+                    else self.gen(INT, 0)
+                )
                 op = self.pick(("<", "<=", ">", ">=", "==", "!="))
                 text = f"{par(a, CMP + 1)} {op} {par(c, CMP + 1)}"
             return E(text, CMP, Info(BOOL))
@@ -873,14 +985,20 @@ class ExpressionWriter:
             vs = self.readable(STR)
             if vs:
                 v = self.pick_var(vs)
-                return E(f'{v.name}.{self.pick(("startswith", "endswith"))}("{self.pick(vocab.LETTERS)}")', ATOM, Info(BOOL))
+                return E(
+                    f'{v.name}.{self.pick(("startswith", "endswith"))}("{self.pick(vocab.LETTERS)}")', ATOM, Info(BOOL)
+                )
         if roll < 0.88:
             vs = self.readable(LINT)
             if vs:
                 v = self.pick_var(vs)
                 x = self.fresh(vocab.LOOP_ELEM_INT_NAMES)
                 c = self.randint(v.info.lo, v.info.hi) if v.info.lo <= v.info.hi else 0
-                return E(f"{self.pick(('any', 'all'))}({x} {self.pick(('>', '<', '!='))} {c} for {x} in {v.name})", ATOM, Info(BOOL))
+                return E(
+                    f"{self.pick(('any', 'all'))}({x} {self.pick(('>', '<', '!='))} {c} for {x} in {v.name})",
+                    ATOM,
+                    Info(BOOL),
+                )
         if b > 0 and roll < 0.95:
             a = self.condition(b - 1, allow_frozen)
             c = self.condition(b - 1, allow_frozen)
@@ -900,7 +1018,9 @@ class ExpressionWriter:
         if roll < 0.35 and vs:
             v = self.pick_var(vs)
             s = self.str_var(0) if self.chance(0.3) else None
-            return E(f"{s.text if s else self.q(self.word(1, 7))} {self.pick(('in', 'not in'))} {v.name}", CMP, Info(BOOL))
+            return E(
+                f"{s.text if s else self.q(self.word(1, 7))} {self.pick(('in', 'not in'))} {v.name}", CMP, Info(BOOL)
+            )
         vs = self.readable(DICT)
         if roll < 0.6 and vs:
             v = self.pick_var(vs)
@@ -926,7 +1046,11 @@ class ExpressionWriter:
         if k == INT:
             if self.chance(0.3):
                 return E(f"{v.name} % 2 == {self.randint(0, 1)}", CMP, Info(BOOL))
-            return E(f"{v.name} {self.pick(('>', '<', '>=', '<='))} {self.randint(max(-50, v.info.lo), min(50, v.info.hi) + 10)}", CMP, Info(BOOL))
+            return E(
+                f"{v.name} {self.pick(('>', '<', '>=', '<='))} {self.randint(max(-50, v.info.lo), min(50, v.info.hi) + 10)}",
+                CMP,
+                Info(BOOL),
+            )
         if k in (STR, LINT, LSTR, DICT):
             return E(f"len({v.name}) {self.pick(('>', '<', '>=', '<='))} {self.randint(1, 6)}", CMP, Info(BOOL))
         if k == BOOL:
@@ -945,22 +1069,45 @@ class ExpressionWriter:
         return E(f"{f.name}({', '.join(args)})", ATOM, f.ret)
 
     _production_pairs = {
-        INT: ((3, int_lit), (4, int_var), (4, int_arith), (1.5, int_len), (1.5, int_aggregate),
-              (1.2, int_index), (0.8, int_of_str), (0.8, int_of_dict), (1.5, int_call), (0.4, int_cond),
-              (0.8, int_misc)),
-        STR: ((3, str_lit), (3, str_var), (2, str_method), (1.5, str_slice), (1.2, str_concat),
-              (1.5, str_format), (0.8, str_of_int), (1, str_join), (1, str_index), (1.5, str_call),
-              (0.3, str_cond)),
-        LINT: ((2.5, lint_lit), (1.5, lint_range), (2, lint_copy), (2.5, lint_comp), (1, lint_misc),
-               (1.5, lint_call)),
-        LSTR: ((2.5, lstr_lit), (1.5, lstr_split), (2, lstr_copy), (2, lstr_comp), (1, lstr_misc),
-               (1.5, lstr_call)),
+        INT: (
+            (3, int_lit),
+            (4, int_var),
+            (4, int_arith),
+            (1.5, int_len),
+            (1.5, int_aggregate),
+            (1.2, int_index),
+            (0.8, int_of_str),
+            (0.8, int_of_dict),
+            (1.5, int_call),
+            (0.4, int_cond),
+            (0.8, int_misc),
+        ),
+        STR: (
+            (3, str_lit),
+            (3, str_var),
+            (2, str_method),
+            (1.5, str_slice),
+            (1.2, str_concat),
+            (1.5, str_format),
+            (0.8, str_of_int),
+            (1, str_join),
+            (1, str_index),
+            (1.5, str_call),
+            (0.3, str_cond),
+        ),
+        LINT: ((2.5, lint_lit), (1.5, lint_range), (2, lint_copy), (2.5, lint_comp), (1, lint_misc), (1.5, lint_call)),
+        LSTR: ((2.5, lstr_lit), (1.5, lstr_split), (2, lstr_copy), (2, lstr_comp), (1, lstr_misc), (1.5, lstr_call)),
         DICT: ((2.5, dict_lit), (2, dict_comp), (1.5, dict_copy)),
         TUP: ((2, tup_lit), (1.5, tup_misc)),
         BOOL: ((4, bool_expr), (1, bool_var)),
     }
     _productions = {kind: Choice(pairs) for kind, pairs in _production_pairs.items()}
     _literal = {
-        INT: lit_int, STR: lit_str, LINT: lit_lint, LSTR: lit_lstr, DICT: lit_dict,
-        TUP: lambda self: self.tup_lit(0), BOOL: lambda self: E(self.pick(("True", "False")), ATOM, Info(BOOL)),
+        INT: lit_int,
+        STR: lit_str,
+        LINT: lit_lint,
+        LSTR: lit_lstr,
+        DICT: lit_dict,
+        TUP: lambda self: self.tup_lit(0),
+        BOOL: lambda self: E(self.pick(("True", "False")), ATOM, Info(BOOL)),
     }

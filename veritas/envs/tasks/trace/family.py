@@ -46,8 +46,7 @@ INSTRUCTIONS = (
     "Only the first fenced block of your reply is read.",
     "Write the program's full output, line for line, in a single fenced code block (```). "
     "The first fenced block in your reply is taken as your answer.",
-    "Give every line the program prints, in order, inside a fenced code block (```); only the "
-    "first such block counts.",
+    "Give every line the program prints, in order, inside a fenced code block (```); only the first such block counts.",
 )
 
 
@@ -145,7 +144,9 @@ class TraceFamily(TaskFamily):
 
     def worked_solution(self, task: Task) -> str:
         trace = sandbox.default_client().trace(task.metadata["program"], task.metadata.get("stdin", ""))
-        return render_worked_solution(task.metadata["program"], trace, task.metadata["output"], answer_block(task.metadata["output"]))
+        return render_worked_solution(
+            task.metadata["program"], trace, task.metadata["output"], answer_block(task.metadata["output"])
+        )
 
     def wrong_answers(self, task: Task) -> list[str]:
         output = task.metadata["output"]
@@ -164,7 +165,7 @@ class TraceFamily(TaskFamily):
         if spots:
             i, j = rng.choice(spots)
             changed = list(lines)
-            changed[i] = changed[i][:j] + _neighbour(changed[i][j]) + changed[i][j + 1:]
+            changed[i] = changed[i][:j] + _neighbour(changed[i][j]) + changed[i][j + 1 :]
             add(changed)
             one_off = changed
         else:
@@ -172,7 +173,7 @@ class TraceFamily(TaskFamily):
         # one line missing
         if len(lines) > 1:
             i = rng.randrange(len(lines))
-            add(lines[:i] + lines[i + 1:])
+            add(lines[:i] + lines[i + 1 :])
         # one extra line
         add(lines + [lines[-1]])
         # two different neighbouring lines swapped
@@ -200,4 +201,3 @@ def _neighbour(ch: str) -> str:
     if ch in "zZ":
         return chr(ord(ch) - 1)
     return "x" if ch != "x" else "y"
-

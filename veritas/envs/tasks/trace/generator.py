@@ -33,11 +33,37 @@ import random
 from dataclasses import dataclass
 
 from veritas.envs.tasks.trace import vocab
-from veritas.envs.tasks.trace.expressions import _IDENT, ExpressionWriter
+from veritas.envs.tasks.trace.expressions import IDENT, ExpressionWriter
 from veritas.envs.tasks.trace.values import (
-    ADD, ATOM, BOOL, DICT, INT, LINT, LIST_KINDS, LSTR, MAX_ABS, MAX_LINE, MAX_LIST, MAX_PRINT_REPR, MAX_STR, STR,
+    ADD,
+    ATOM,
+    BOOL,
+    DICT,
+    INT,
+    LINT,
+    LIST_KINDS,
+    LSTR,
+    MAX_ABS,
+    MAX_LINE,
+    MAX_LIST,
+    MAX_PRINT_REPR,
+    MAX_STR,
+    STR,
     TUP,
-    E, Choice, Growth, Info, Loop, FuncSig, Var, I_int, I_str, apply_growth, digits, int_repr_len, is_small, par,
+    E,
+    Choice,
+    Growth,
+    Info,
+    Loop,
+    FuncSig,
+    Var,
+    I_int,
+    I_str,
+    apply_growth,
+    digits,
+    int_repr_len,
+    is_small,
+    par,
     repr_len,
 )
 
@@ -110,11 +136,8 @@ class ProgramGenerator(ExpressionWriter):
 
     # -- statements --------------------------------------------------------------------------
 
-    def pick_kind(self, in_loop=False):
-        return self.weighted(NEW_VALUE_KINDS)
-
     def stmt_assign(self):
-        kind = self.pick_kind()
+        kind = self.weighted(NEW_VALUE_KINDS)
         name = self.fresh(self.name_pool(kind))
         e = self.gen(kind, self.lv.expr_budget)
         self.emit(f"{name} = {e.text}")
@@ -124,8 +147,9 @@ class ProgramGenerator(ExpressionWriter):
     def _own_vars(self, kinds):
         """Variables this block may update in place: defined at this loop depth, not frozen."""
         d = len(self.loops)
-        return [v for v in self.vars.values()
-                if v.depth == d and not v.frozen and not v.readonly and v.info.kind in kinds]
+        return [
+            v for v in self.vars.values() if v.depth == d and not v.frozen and not v.readonly and v.info.kind in kinds
+        ]
 
     def stmt_update(self):
         vs = self._own_vars((INT, STR, LINT, LSTR, DICT, BOOL))
@@ -140,7 +164,11 @@ class ProgramGenerator(ExpressionWriter):
             if roll < 0.55:
                 e = self.gen(INT, b - 1)
                 op = self.pick(("+=", "-="))
-                info = I_int(i.lo + e.info.lo, i.hi + e.info.hi) if op == "+=" else I_int(i.lo - e.info.hi, i.hi - e.info.lo)
+                info = (
+                    I_int(i.lo + e.info.lo, i.hi + e.info.hi)
+                    if op == "+="
+                    else I_int(i.lo - e.info.hi, i.hi - e.info.lo)
+                )
                 text = f"{v.name} {op} {e.text}"
             elif roll < 0.7:
                 c = self.randint(2, 5)
@@ -186,7 +214,9 @@ class ProgramGenerator(ExpressionWriter):
                 n = self.fresh(self.name_pool(ek))
                 idx = self.pick(("", "", "0", "-1"))
                 self.emit(f"{n} = {v.name}.pop({idx})")
-                self.vars[v.name] = Var(v.name, Info(k, i.lo, i.hi, i.minlen - 1, i.maxlen - 1, i.smin, i.smax), v.depth)
+                self.vars[v.name] = Var(
+                    v.name, Info(k, i.lo, i.hi, i.minlen - 1, i.maxlen - 1, i.smin, i.smax), v.depth
+                )
                 self.define(n, I_int(i.lo, i.hi) if k == LINT else I_str(i.smin, i.smax))
                 return True
             elif roll < 0.88 and i.minlen >= 1:
@@ -210,8 +240,16 @@ class ProgramGenerator(ExpressionWriter):
                 text = f"{v.name}[{self.q(key)}] = {e.text}"
                 lo, hi = min(i.lo, e.info.lo), max(i.hi, e.info.hi)
             keys = i.keys if key in i.keys else i.keys + (key,)
-            info = Info(DICT, lo, hi, max(i.minlen, len(keys)), i.maxlen + (0 if key in i.keys else 1),
-                        min(i.smin, len(key)), max(i.smax, len(key)), keys)
+            info = Info(
+                DICT,
+                lo,
+                hi,
+                max(i.minlen, len(keys)),
+                i.maxlen + (0 if key in i.keys else 1),
+                min(i.smin, len(key)),
+                max(i.smax, len(key)),
+                keys,
+            )
             if not is_small(info):
                 return False
         else:  # BOOL
@@ -229,7 +267,9 @@ class ProgramGenerator(ExpressionWriter):
         if i.kind == LINT:
             return Info(LINT, min(i.lo, e.lo), max(i.hi, e.hi), i.minlen + add_min, i.maxlen + add_max)
         smin, smax = (e.smin, e.smax) if elements else (e.minlen, e.maxlen)
-        return Info(LSTR, minlen=i.minlen + add_min, maxlen=i.maxlen + add_max, smin=min(i.smin, smin), smax=max(i.smax, smax))
+        return Info(
+            LSTR, minlen=i.minlen + add_min, maxlen=i.maxlen + add_max, smin=min(i.smin, smin), smax=max(i.smax, smax)
+        )
 
     def _multiplicity(self, from_depth: int) -> int:
         p = 1
@@ -290,7 +330,11 @@ class ProgramGenerator(ExpressionWriter):
             else:
                 e = self.gen(STR, 0)
             if self.chance(0.3):
-                e = E(f"{par(e, ATOM)}[0]" if e.info.minlen >= 1 else f"{par(e, ATOM)}[:1]", ATOM, I_str(min(1, e.info.minlen), 1))
+                e = E(
+                    f"{par(e, ATOM)}[0]" if e.info.minlen >= 1 else f"{par(e, ATOM)}[:1]",
+                    ATOM,
+                    I_str(min(1, e.info.minlen), 1),
+                )
             if (g.len_plus + e.info.maxlen * p) + v.info.maxlen > 80:
                 return False
             g.len_plus += e.info.maxlen * p
@@ -324,7 +368,13 @@ class ProgramGenerator(ExpressionWriter):
             if use is not None and use.info.kind == STR and use.info.maxlen <= 10:
                 key = use
             elif use is not None and use.info.kind == INT:
-                key = E(f"str({use.text} % {self.randint(2, 5)})" if use.info.lo < 0 or use.info.hi > 9 else f"str({use.text})", ATOM, I_str(1, 1))
+                key = E(
+                    f"str({use.text} % {self.randint(2, 5)})"
+                    if use.info.lo < 0 or use.info.hi > 9
+                    else f"str({use.text})",
+                    ATOM,
+                    I_str(1, 1),
+                )
             else:
                 key = E(self.q(self.word(1, 7)), ATOM, I_str(1, 7))
                 key.info = I_str(len(key.text) - 2, len(key.text) - 2)
@@ -440,7 +490,12 @@ class ProgramGenerator(ExpressionWriter):
     def stmt_debug(self) -> bool:
         cost = self._multiplicity(0)
         own_reserve = self.debug_left  # one line of the reserve was kept for each debug print
-        if not self.always or self.in_function or self.debug_left <= 0 or cost > self.lines_left - self.reserve_lines + own_reserve:
+        if (
+            not self.always
+            or self.in_function
+            or self.debug_left <= 0
+            or cost > self.lines_left - self.reserve_lines + own_reserve
+        ):
             return False
         names = [n for n in self.recent if n in self.vars][-4:]
         if not names:
@@ -514,7 +569,7 @@ class ProgramGenerator(ExpressionWriter):
         pending = len(self.out) - self.flushed
         if self.sink is None or pending < FLUSH_LINES:
             return
-        self.sink("\n".join(self.out[self.flushed:]) + "\n", self.flushed + 1)
+        self.sink("\n".join(self.out[self.flushed :]) + "\n", self.flushed + 1)
         self.flushed = len(self.out)
 
     def statement(self) -> None:
@@ -605,9 +660,11 @@ class ProgramGenerator(ExpressionWriter):
     def _freeze(self, exclude: set[str], fresh_acc: str | None) -> list[str]:
         """Choose the loop-carried variables (frozen while the loop is written)."""
         d = len(self.loops)
-        candidates = [v for v in self.vars.values()
-                      if v.depth == d and not v.frozen and not v.readonly and v.name not in exclude
-                      and v.info.kind != TUP]
+        candidates = [
+            v
+            for v in self.vars.values()
+            if v.depth == d and not v.frozen and not v.readonly and v.name not in exclude and v.info.kind != TUP
+        ]
         chosen = [fresh_acc] if fresh_acc and fresh_acc not in exclude else []
         for v in candidates:
             if v.name != fresh_acc and self.chance(0.25):
@@ -676,8 +733,14 @@ class ProgramGenerator(ExpressionWriter):
                     return head, [(k, I_int(start, start + i.maxlen - 1)), (x, einfo)], i.maxlen, i.minlen, v.name, None
                 if roll < 0.85:
                     k = self.fresh(vocab.LOOP_INT_NAMES)
-                    return (f"{k} in range(len({v.name}))", [(k, I_int(0, max(0, i.maxlen - 1)))], i.maxlen, i.minlen,
-                            v.name, (v.name, k))
+                    return (
+                        f"{k} in range(len({v.name}))",
+                        [(k, I_int(0, max(0, i.maxlen - 1)))],
+                        i.maxlen,
+                        i.minlen,
+                        v.name,
+                        (v.name, k),
+                    )
                 fn = self.pick(("sorted", "reversed"))
                 return f"{x} in {fn}({v.name})", [(x, einfo)], i.maxlen, i.minlen, v.name, None
             if i.kind == STR:
@@ -688,8 +751,14 @@ class ProgramGenerator(ExpressionWriter):
             roll = self.r()
             if roll < 0.5:
                 x = self.fresh(("v", "val", "cnt", "qty"))
-                return (f"{k}, {x} in {v.name}.items()", [(k, kinfo), (x, I_int(i.lo, i.hi))], i.maxlen,
-                        i.minlen, v.name, None)
+                return (
+                    f"{k}, {x} in {v.name}.items()",
+                    [(k, kinfo), (x, I_int(i.lo, i.hi))],
+                    i.maxlen,
+                    i.minlen,
+                    v.name,
+                    None,
+                )
             src = f"sorted({v.name})" if roll < 0.75 else v.name
             return f"{k} in {src}", [(k, kinfo)], i.maxlen, i.minlen, v.name, None
         n = self.randint(min(2, room), room)
@@ -717,6 +786,10 @@ class ProgramGenerator(ExpressionWriter):
         return True
 
     def _loop_body(self, loop_vars, max_iter, min_iter, acc, exclude, safe, allow_continue, tail=None):
+        """Write a loop body (the header is already out). loop_vars: [(name, Info)] bound by the
+        header; max_iter/min_iter: bounds on the iterations; acc: a fresh accumulator to carry;
+        exclude: names that must stay unchanged (the container walked, the counter); safe: a
+        (list, index) pair valid inside; tail: the counter step of a while loop."""
         depth = len(self.loops)
         frozen = self._freeze(exclude, acc)
         self.loops.append(Loop(max_iter, min_iter))
@@ -779,7 +852,7 @@ class ProgramGenerator(ExpressionWriter):
             # digits / halving: m = start; while m > 0: ...; m //= d
             d = self.pick((2, 3, 10, 10))
             iters = room
-            hi = min(d ** iters - 1, 99999)
+            hi = min(d**iters - 1, 99999)
             start = self.randint(max(1, hi // 50), hi)
             m = self.fresh(("m", "rest", "left_n", "num", "work"))
             acc = self._accumulator_init()
@@ -791,13 +864,17 @@ class ProgramGenerator(ExpressionWriter):
             self.indent += 1
             self.emit(f"{digit} = {m} % {d}")
             self.indent -= 1
-            self._loop_body([(digit, I_int(0, d - 1))], n_iter, 1, acc, {m}, None,
-                            allow_continue=False, tail=f"{m} //= {d}")
+            self._loop_body(
+                [(digit, I_int(0, d - 1))], n_iter, 1, acc, {m}, None, allow_continue=False, tail=f"{m} //= {d}"
+            )
             self.define(m, I_int(0, start))
             return True
         # stack: stack = list(src); while stack: item = stack.pop()
-        options = [v for v in self.vars.values()
-                   if v.info.kind in LIST_KINDS and not v.frozen and 1 <= v.info.minlen and v.info.maxlen <= room]
+        options = [
+            v
+            for v in self.vars.values()
+            if v.info.kind in LIST_KINDS and not v.frozen and 1 <= v.info.minlen and v.info.maxlen <= room
+        ]
         if not options:
             return False
         src = self.pick(options)
@@ -807,13 +884,17 @@ class ProgramGenerator(ExpressionWriter):
         self.emit(f"while {st}:")
         # inside the body the stack has lost at least its popped item: nothing may index it
         i = src.info
-        self.vars[st] = Var(st, Info(i.kind, i.lo, i.hi, 0, i.maxlen - 1, i.smin, i.smax), len(self.loops), readonly=True)
+        self.vars[st] = Var(
+            st, Info(i.kind, i.lo, i.hi, 0, i.maxlen - 1, i.smin, i.smax), len(self.loops), readonly=True
+        )
         item = self.fresh(vocab.LOOP_ELEM_INT_NAMES if src.info.kind == LINT else vocab.LOOP_ELEM_STR_NAMES)
         einfo = I_int(src.info.lo, src.info.hi) if src.info.kind == LINT else I_str(src.info.smin, src.info.smax)
         self.indent += 1
         self.emit(f"{item} = {st}.pop({self.pick(('', '0'))})")
         self.indent -= 1
-        self._loop_body([(item, einfo)], src.info.maxlen, src.info.minlen, acc, {st, src.name}, None, allow_continue=False)
+        self._loop_body(
+            [(item, einfo)], src.info.maxlen, src.info.minlen, acc, {st, src.name}, None, allow_continue=False
+        )
         self.define(st, Info(src.info.kind, src.info.lo, src.info.hi, 0, src.info.maxlen, src.info.smin, src.info.smax))
         return True
 
@@ -827,8 +908,12 @@ class ProgramGenerator(ExpressionWriter):
         used = set()
         for _ in range(n_params):
             kind = self.weighted(PARAM_KINDS)
-            pool = {INT: vocab.PARAM_INT_NAMES, STR: vocab.PARAM_STR_NAMES, LINT: vocab.PARAM_LINT_NAMES,
-                    LSTR: vocab.PARAM_LSTR_NAMES}[kind]
+            pool = {
+                INT: vocab.PARAM_INT_NAMES,
+                STR: vocab.PARAM_STR_NAMES,
+                LINT: vocab.PARAM_LINT_NAMES,
+                LSTR: vocab.PARAM_LSTR_NAMES,
+            }[kind]
             pname = self.pick(pool)
             if pname in used or pname in self.reserved:
                 continue
@@ -855,8 +940,18 @@ class ProgramGenerator(ExpressionWriter):
         self.indent += 1
         outer_level = self.lv
         # a function body nests one block at most; its loops stay short
-        self.lv = Level(outer_level.statements, 1, outer_level.loop_max, outer_level.loop_max, (0, 0),
-                        outer_level.body, (0, 0), 0, 0, outer_level.expr_budget)
+        self.lv = Level(
+            outer_level.statements,
+            1,
+            outer_level.loop_max,
+            outer_level.loop_max,
+            (0, 0),
+            outer_level.body,
+            (0, 0),
+            0,
+            0,
+            outer_level.expr_budget,
+        )
         saved_budget, self.budget = self.budget, self.randint(1, 3 if self.level >= 3 else 2)
         self.block(self.budget, allow_debug=False)
         self.budget = saved_budget
@@ -870,7 +965,7 @@ class ProgramGenerator(ExpressionWriter):
         local_names = set(self.vars)
         for _ in range(4):  # a function that ignores its inputs makes a poor exercise
             final = self.gen(ret_kind, self.lv.expr_budget)
-            if local_names & set(_IDENT.findall(final.text)):
+            if local_names & set(IDENT.findall(final.text)):
                 break
         self.emit(f"return {final.text}")
         ret_infos.append(final.info)

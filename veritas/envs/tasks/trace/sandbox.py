@@ -280,4 +280,3 @@ def default_client() -> SandboxClient:
             if _client is None:
                 _client = SandboxClient()
     return _client
-

@@ -38,8 +38,13 @@ class Info:
         if other.kind != self.kind or (self.kind == TUP and other.maxlen != self.maxlen):
             return None
         return Info(
-            self.kind, min(self.lo, other.lo), max(self.hi, other.hi), min(self.minlen, other.minlen),
-            max(self.maxlen, other.maxlen), min(self.smin, other.smin), max(self.smax, other.smax),
+            self.kind,
+            min(self.lo, other.lo),
+            max(self.hi, other.hi),
+            min(self.minlen, other.minlen),
+            max(self.maxlen, other.maxlen),
+            min(self.smin, other.smin),
+            max(self.smax, other.smax),
             tuple(k for k in self.keys if k in other.keys),
         )
 
@@ -162,11 +167,16 @@ def fits(value: Info, slot: Info) -> bool:
     if k == STR:
         return slot.minlen <= value.minlen and value.maxlen <= slot.maxlen
     if k == LINT:
-        return (slot.minlen <= value.minlen and value.maxlen <= slot.maxlen
-                and slot.lo <= value.lo and value.hi <= slot.hi)
+        return (
+            slot.minlen <= value.minlen and value.maxlen <= slot.maxlen and slot.lo <= value.lo and value.hi <= slot.hi
+        )
     if k == LSTR:
-        return (slot.minlen <= value.minlen and value.maxlen <= slot.maxlen
-                and slot.smin <= value.smin and value.smax <= slot.smax)
+        return (
+            slot.minlen <= value.minlen
+            and value.maxlen <= slot.maxlen
+            and slot.smin <= value.smin
+            and value.smax <= slot.smax
+        )
     return k == BOOL
 
 
@@ -188,11 +198,20 @@ def apply_growth(info: Info, g: Growth) -> Info:
         if e is None:
             return info
         if k == LINT:
-            return Info(LINT, min(info.lo, e.lo) if info.maxlen else e.lo, max(info.hi, e.hi) if info.maxlen else e.hi,
-                        info.minlen, info.maxlen + g.len_plus)
-        return Info(LSTR, minlen=info.minlen, maxlen=info.maxlen + g.len_plus,
-                    smin=min(info.smin, e.minlen) if info.maxlen else e.minlen,
-                    smax=max(info.smax, e.maxlen))
+            return Info(
+                LINT,
+                min(info.lo, e.lo) if info.maxlen else e.lo,
+                max(info.hi, e.hi) if info.maxlen else e.hi,
+                info.minlen,
+                info.maxlen + g.len_plus,
+            )
+        return Info(
+            LSTR,
+            minlen=info.minlen,
+            maxlen=info.maxlen + g.len_plus,
+            smin=min(info.smin, e.minlen) if info.maxlen else e.minlen,
+            smax=max(info.smax, e.maxlen),
+        )
     if k == DICT:
         lo, hi = info.lo, info.hi
         if info.maxlen == 0 and g.resets:

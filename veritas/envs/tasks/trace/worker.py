@@ -62,10 +62,41 @@ LIFETIME_CPU_S = 3600
 # The builtins a generated program may use. Everything else (open, __import__, eval, exec,
 # compile, getattr, globals, vars, type, set...) is absent, so a name error is all it gets.
 ALLOWED_BUILTINS = (
-    "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "format", "input",
-    "int", "isinstance", "len", "list", "map", "max", "min", "ord", "print", "range", "repr",
-    "reversed", "round", "sorted", "str", "sum", "tuple", "zip",
-    "ArithmeticError", "Exception", "IndexError", "KeyError", "ValueError", "ZeroDivisionError",
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "chr",
+    "dict",
+    "divmod",
+    "enumerate",
+    "filter",
+    "format",
+    "input",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "ord",
+    "print",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+    "ArithmeticError",
+    "Exception",
+    "IndexError",
+    "KeyError",
+    "ValueError",
+    "ZeroDivisionError",
 )
 
 # The trace of a worked solution stops recording after this many steps (the run goes on).
@@ -113,7 +144,9 @@ def compile_program(source: str, first_line: int = 1):
     return code, STATUS_OK, ""
 
 
-def run_program(source: str, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None) -> tuple[int, str]:
+def run_program(
+    source: str, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None
+) -> tuple[int, str]:
     """Compile and run one program; return (status, payload)."""
     code, status, why = compile_program(source)
     if code is None:
@@ -121,7 +154,9 @@ def run_program(source: str, stdin_text: str, builtins_table: dict, tracer=None,
     return execute([code], stdin_text, builtins_table, tracer, out, namespace)
 
 
-def execute(codes: list, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None) -> tuple[int, str]:
+def execute(
+    codes: list, stdin_text: str, builtins_table: dict, tracer=None, out=None, namespace=None
+) -> tuple[int, str]:
     """Run code objects in order in one namespace; return (status, payload). `out` receives what
     the program prints; `namespace` (a fresh dict from _clean_namespace) is the one it runs in."""
     namespace = _clean_namespace(builtins_table) if namespace is None else namespace
@@ -229,7 +264,9 @@ def trace_program(source: str, stdin_text: str, builtins_table: dict) -> tuple[i
     out = io.StringIO()
     tracer = Tracer(out)
     namespace = _clean_namespace(builtins_table)
-    status, payload = run_program(source, stdin_text, builtins_table, tracer=tracer.global_trace, out=out, namespace=namespace)
+    status, payload = run_program(
+        source, stdin_text, builtins_table, tracer=tracer.global_trace, out=out, namespace=namespace
+    )
     if status != STATUS_OK:
         return status, payload
     final = {k: _short_repr(v) for k, v in namespace.items() if not k.startswith("__") and not callable(v)}
