@@ -3,8 +3,9 @@
 The events come from the sandbox worker's tracing mode (worker.Tracer): for every executed line,
 the variables it changed and what it printed; for every call, the arguments and the returned
 value. They are rendered as plain text (never a ``` fence, so the answer block at the end is
-the first fenced block of the solution) and cut after MAX_STEPS lines, after which the final
-values of the top-level variables are listed.
+the first fenced block of the solution). After MAX_STEPS steps only the lines that print are
+shown, with the number of steps skipped between them, so every output line is still explained;
+the final values of the top-level variables close the trace.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ def _assignments(changed: dict) -> str:
     return ", ".join(f"{name} = {value}" for name, value in changed.items())
 
 
+EMPTY_LINE = "an empty line"
+
+
 def _printed(text: str) -> str:
     shown = text[:-1] if text.endswith("\n") else text
-    return " | ".join(shown.split("\n"))
+    return " | ".join(line if line else EMPTY_LINE for line in shown.split("\n"))
 
 
 def _next_lines(events: list) -> list:
@@ -65,28 +69,38 @@ def render_worked_solution(source: str, trace: dict, output: str, answer: str) -
     events = trace.get("events", [])
     next_lines = _next_lines(events)
     shown = 0
-    hidden = 0
+    hidden = 0  # steps left out since the last one shown
+    cut = False  # was anything left out at all?
+
+    def flush_hidden() -> None:
+        nonlocal hidden, cut
+        if hidden:
+            cut = True
+            out.append(f"... {hidden} more steps ...")
+            hidden = 0
+
     for index, event in enumerate(events):
         kind, depth = event[0], event[1]
-        if shown >= MAX_STEPS:
-            hidden += 1
-            continue
         pad = "  " * depth
+        if kind == "skip":
+            hidden += event[2]
+            continue
+        if shown >= MAX_STEPS and not (kind == "line" and event[4]):
+            hidden += 1  # past the limit only the printing lines are shown
+            continue
         if kind == "line":
             _, _, lineno, changed, printed = event
             code = _source_line(lines, lineno)
-            step = f"{pad}line {lineno}: {code}"
             effects = []
-            note = _branch_note(code, lineno, next_lines[index], changed)
+            note = _branch_note(code, lineno, next_lines[index], changed) if shown < MAX_STEPS else None
             if note:
                 effects.append(note)
             if changed:
                 effects.append(_assignments(changed))
             if printed:
                 effects.append(f"prints {_printed(printed)}")
-            if effects:
-                step += "  ->  " + "; ".join(effects)
-            out.append(step)
+            flush_hidden()
+            out.append(f"{pad}line {lineno}: {code}" + ("  ->  " + "; ".join(effects) if effects else ""))
         elif kind == "call":
             _, _, name, args = event
             out.append(f"{pad}call {name}({_assignments(args)})")
@@ -95,8 +109,8 @@ def render_worked_solution(source: str, trace: dict, output: str, answer: str) -
             out.append(f"{pad}{name} returns {value}")
         shown += 1
     hidden += int(trace.get("omitted", 0))
-    if hidden:
-        out.append(f"... {hidden} more steps follow the same pattern until the program ends.")
+    flush_hidden()
+    if cut:
         final_values = trace.get("final") or {}
         if final_values:
             out.append("")

@@ -210,31 +210,46 @@ class Tracer:
       ["line", depth, lineno, {name: repr} of variables the line changed, printed text]
       ["call", depth, function name, {parameter: repr}]
       ["return", depth, function name, repr of the returned value]
+      ["skip", depth, number of steps left out here]
     Comprehension and generator frames are not traced: their effect shows up in the line that
-    contains them. After MAX_TRACE_EVENTS events only the count of further steps is kept.
+    contains them. After MAX_TRACE_EVENTS events only the lines that print are still recorded
+    (without variables), with "skip" events counting the steps between them; `omitted` counts
+    the steps after the last one.
     """
 
     def __init__(self, out: io.StringIO):
         self.out = out
         self.events: list = []
         self.omitted = 0
-        self.pending: dict = {}  # frame -> (lineno, locals before the line, output length before)
+        self.pending: dict = {}  # frame -> (lineno, locals before the line or None, output length before)
         self.depth = 0
 
+    def _full(self) -> bool:
+        return len(self.events) >= MAX_TRACE_EVENTS
+
     def _record(self, event) -> None:
-        if len(self.events) < MAX_TRACE_EVENTS:
-            self.events.append(event)
-        else:
+        if self._full():
             self.omitted += 1
+        else:
+            self.events.append(event)
 
     def _finish_line(self, frame) -> None:
         pending = self.pending.pop(frame, None)
         if pending is None:
             return
         lineno, before, out_len = pending
+        printed = self.out.getvalue()[out_len:] if self.out.tell() != out_len else ""
+        if before is None or self._full():  # past the cap: keep only the lines that print
+            if printed:
+                if self.omitted:
+                    self.events.append(["skip", self.depth, self.omitted])
+                    self.omitted = 0
+                self.events.append(["line", self.depth, lineno, {}, printed])
+            else:
+                self.omitted += 1
+            return
         after = _visible_locals(frame)
         changed = {k: v for k, v in after.items() if before.get(k) != v}
-        printed = self.out.getvalue()[out_len:]
         self._record(["line", self.depth, lineno, changed, printed])
 
     def global_trace(self, frame, event, arg):
@@ -251,7 +266,8 @@ class Tracer:
     def local_trace(self, frame, event, arg):
         if event == "line":
             self._finish_line(frame)
-            self.pending[frame] = (frame.f_lineno, _visible_locals(frame), len(self.out.getvalue()))
+            before = None if self._full() else _visible_locals(frame)
+            self.pending[frame] = (frame.f_lineno, before, self.out.tell())
         elif event == "return":
             self._finish_line(frame)
             if frame.f_code.co_name != "<module>":
