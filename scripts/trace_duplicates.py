@@ -46,9 +46,12 @@ def shape_of(source: str) -> str:
     return " ".join(out)
 
 
-def digests(id_range: tuple[int, int]) -> list[tuple[bytes, bytes, bytes, int]]:
+def digests(id_range: tuple[int, int]) -> tuple[list[tuple[bytes, bytes, bytes, int]], int]:
+    """Digests of the ids in the range, and how many sandbox workers had to be replaced."""
     from veritas.envs import from_task_id
+    from veritas.envs.tasks.trace import sandbox
 
+    restarts_before = sandbox.default_client().restarts
     rows = []
     for task_id in range(*id_range):
         task = from_task_id(task_id, env="trace")
@@ -61,7 +64,7 @@ def digests(id_range: tuple[int, int]) -> list[tuple[bytes, bytes, bytes, int]]:
                 task.difficulty,
             )
         )
-    return rows
+    return rows, sandbox.default_client().restarts - restarts_before
 
 
 def main() -> int:
@@ -78,11 +81,13 @@ def main() -> int:
     ranges = [(lo, min(lo + step, args.start + args.count)) for lo in range(args.start, args.start + args.count, step)]
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        rows = [row for part in pool.imap(digests, ranges) for row in part]
+        parts = list(pool.imap(digests, ranges))
+    rows = [row for part, _ in parts for row in part]
+    restarts = sum(r for _, r in parts)
     elapsed = time.perf_counter() - started
 
     n = len(rows)
-    report = {"ids": n, "seconds": round(elapsed, 1)}
+    report = {"ids": n, "seconds": round(elapsed, 1), "worker_restarts": restarts}
     for index, label in ((0, "program"), (1, "program+stdin"), (2, "shape")):
         distinct = len({row[index] for row in rows})
         report[f"{label}_duplicate_rate"] = (n - distinct) / n
@@ -97,7 +102,7 @@ def main() -> int:
         }
     report["by_level"] = by_level
 
-    print(f"{n} ids in {elapsed:.0f} s")
+    print(f"{n} ids in {elapsed:.0f} s, {restarts} sandbox worker restarts")
     for label in ("program", "program+stdin", "shape"):
         print(
             f"  {label:14s} distinct {report[label + '_distinct']:>7d}   duplicate rate {report[label + '_duplicate_rate']:.5%}"
