@@ -163,6 +163,8 @@ class ProgramGenerator(ExpressionWriter):
             roll = self.r()
             if roll < 0.55:
                 e = self.gen(INT, b - 1)
+                if e.text == "0":
+                    return False  # x += 0 is no exercise
                 op = self.pick(("+=", "-="))
                 info = (
                     I_int(i.lo + e.info.lo, i.hi + e.info.hi)
@@ -181,6 +183,8 @@ class ProgramGenerator(ExpressionWriter):
                 text = f"{v.name} {op} {c}"
             else:
                 e = self.gen(INT, b)
+                if e.text == v.name:
+                    return False  # x = x
                 info, text = e.info, f"{v.name} = {e.text}"
             if not is_small(info):
                 return False
@@ -194,7 +198,7 @@ class ProgramGenerator(ExpressionWriter):
                 text = f"{v.name} += {e.text}"
             else:
                 e = self.str_method(b) if roll < 0.75 else self.gen(STR, b)
-                if e is None:
+                if e is None or e.text == v.name:
                     return False
                 info, text = e.info, f"{v.name} = {e.text}"
         elif k in LIST_KINDS:
@@ -256,7 +260,8 @@ class ProgramGenerator(ExpressionWriter):
             if self.chance(0.4):
                 text = f"{v.name} = not {v.name}"
             else:
-                text = f"{v.name} = {self.condition(1, allow_frozen=False).text}"
+                cond = self.condition(1, allow_frozen=False).text
+                text = f"{v.name} = {cond}" if cond != v.name else f"{v.name} = not {v.name}"
             info = i
         self.emit(text)
         self.vars[v.name] = Var(v.name, info, v.depth)
@@ -298,6 +303,8 @@ class ProgramGenerator(ExpressionWriter):
             if e.info.kind != INT:
                 e = self.gen(INT, b)
             roll = self.r()
+            if e.text == "0":
+                e = self.lit_int(1, 9)
             if roll < 0.55 and max(abs(e.info.lo), abs(e.info.hi)) * p <= MAX_ABS // 4:
                 op = self.pick(("+=", "+=", "-="))
                 lo, hi = (e.info.lo, e.info.hi) if op == "+=" else (-e.info.hi, -e.info.lo)
@@ -428,8 +435,8 @@ class ProgramGenerator(ExpressionWriter):
         roll = self.r()
         if roll < 0.15:
             e = self.gen(self.pick((INT, STR, INT, LINT)), 1)
-            if repr_len(e.info) > MAX_PRINT_REPR:
-                return False
+            if repr_len(e.info) > MAX_PRINT_REPR or not IDENT.search(e.text.split('"')[0]):
+                return False  # too long, or a bare literal
             self.emit(f"print({e.text})")
         elif roll < 0.55:
             v = self.pick(vs[-4:] if self.chance(0.6) else vs)
@@ -1049,8 +1056,8 @@ class ProgramGenerator(ExpressionWriter):
                 self.emit(f"print({f.name}({args}))")
                 self.called.add(f.name)
         if shown == 0:
-            e = self.gen(INT, 1)
-            self.emit(f"print({e.text})")
+            vs = [v for v in self.vars.values() if repr_len(v.info) <= MAX_PRINT_REPR]
+            self.emit(f"print({self.pick_var(vs).name})" if vs else f"print({self.gen(INT, 1).text})")
 
     def generate(self) -> Program:
         for _ in range(self.randint(*self.lv.functions)):
