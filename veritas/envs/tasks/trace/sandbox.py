@@ -123,17 +123,13 @@ class SandboxClient:
 
     # -- one round trip ----------------------------------------------------------------------
 
-    def _read_exact(self, fd: int, n: int, deadline_s: float) -> bytes:
-        chunks = []
-        while n > 0:
-            if not self._poller.poll(int(deadline_s * 1000)):
-                raise WorkerDied("no answer before the wall-clock timeout")
-            chunk = os.read(fd, n)
-            if not chunk:
-                raise WorkerDied("worker closed its pipe")
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+    def _read_some(self, fd: int, most: int) -> bytes:
+        if not self._poller.poll(int(self.wall_timeout_s * 1000)):
+            raise WorkerDied("no answer before the wall-clock timeout")
+        chunk = os.read(fd, most)
+        if not chunk:
+            raise WorkerDied("worker closed its pipe")
+        return chunk
 
     def _send(self, op: int, source: str, stdin_text: str = "", flags: int = 0, first_line: int = 1) -> None:
         if self._proc is None:
@@ -147,10 +143,17 @@ class SandboxClient:
             raise WorkerDied(f"cannot write to the worker: {exc}") from None
 
     def _receive(self) -> tuple[int, bytes]:
+        # One request is outstanding at a time and the worker writes its answer in one piece,
+        # so the first read usually brings header and payload together.
         fd = self._proc.stdout.fileno()
-        status, size = protocol.RESPONSE.unpack(self._read_exact(fd, protocol.RESPONSE.size, self.wall_timeout_s))
-        payload = self._read_exact(fd, size, self.wall_timeout_s) if size else b""
-        return status, payload
+        head = protocol.RESPONSE.size
+        data = self._read_some(fd, 1 << 16)
+        while len(data) < head:
+            data += self._read_some(fd, head - len(data))
+        status, size = protocol.RESPONSE.unpack(data[:head])
+        while len(data) < head + size:
+            data += self._read_some(fd, head + size - len(data))
+        return status, data[head:]
 
     def _round_trip(self, op: int, source: str, stdin_text: str) -> tuple[int, bytes]:
         self._send(op, source, stdin_text)
