@@ -255,7 +255,7 @@ def evaluate(node, ops: Operators, bound: int = 0, legacy: bool = False):
 
 # --------------------------------------------------------------------------- parsing (metadata strings)
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([ab])|(>=|<=|[-+*/()<>])|(even|odd)|(\S))")
+_TOKEN = re.compile(r"\s*(?:(\d+)|([ab])|(>=|<=|[-+*/()<>])|(\S))")
 
 
 def _tokenize(text: str) -> list:
@@ -266,11 +266,11 @@ def _tokenize(text: str) -> list:
         m = _TOKEN.match(text, pos)
         if m is None:
             raise ValueError(f"cannot read {text!r} at {pos}")
-        num, var, punct, word, other = m.groups()
+        num, var, punct, other = m.groups()
         if num is not None:
             tokens.append(int(num))
         else:
-            tokens.append(var or punct or word or other)
+            tokens.append(var or punct or other)
         pos = m.end()
     return tokens
 
@@ -323,8 +323,6 @@ class _Parser:
             inner = self.expr()
             if self.take() != ")":
                 raise ValueError("unbalanced brackets")
-            if type(inner) is tuple and inner[0] == "app" and inner[1] not in self.prec:
-                raise ValueError(f"unknown operator {inner[1]!r}")
             return inner
         raise ValueError(f"unexpected token {tok!r}")
 
@@ -564,6 +562,28 @@ def _group_text(group: list[str], language: str) -> str:
     return f"{joined}（同级）" if language == "zh" else f"{joined} (equal)"
 
 
+def _grouping_rule(group: list[str], by_level: dict, levels: dict, direction: str, language: str) -> str:
+    """'⊕ and ⊗ group from left to right: for example ...'. Associativity belongs to a whole
+    precedence level; where two operators share a level, the example mixes them."""
+    x = y = group[0]
+    for s in group:
+        mates = by_level[levels[s]]
+        if len(mates) > 1:
+            x, y = mates[0], mates[1]
+            break
+    if direction == "left":
+        example = f"x {x} y {y} z", f"(x {x} y) {y} z"
+    else:
+        example = f"x {x} y {y} z", f"x {x} (y {y} z)"
+    names = _join(group, language)
+    if language == "zh":
+        way = "从左到右" if direction == "left" else "从右到左"
+        return f"{names} {way}结合：例如 {example[0]} 表示 {example[1]}。"
+    way = "from left to right" if direction == "left" else "from right to left"
+    verb = "groups" if len(group) == 1 else "group"
+    return f"{names} {verb} {way}: for example {example[0]} means {example[1]}."
+
+
 def _rules(ops: Operators, levels: dict, syms: list, has_ordinary: bool, has_div: bool,
            has_parity: bool, language: str) -> list[str]:
     zh = language == "zh"
@@ -579,24 +599,10 @@ def _rules(ops: Operators, levels: dict, syms: list, has_ordinary: bool, has_div
         else:
             rules.append(("优先级从高到低：" if zh else "Precedence, from tightest to loosest: ")
                          + ("，然后 " if zh else ", then ").join(groups) + ("。" if zh else "."))
-    right = [s for s in syms if ops.assoc[s] == "right"]
-    left = [s for s in syms if ops.assoc[s] == "left"]
-    if left:
-        x = left[0]
-        if zh:
-            rules.append(f"{_join(left, language)} 从左到右结合：例如 x {x} y {x} z 表示 (x {x} y) {x} z；"
-                         "同级的不同运算也从左到右计算。")
-        else:
-            rules.append(f"{_join(left, language)} group{'s' if len(left) == 1 else ''} from left to right: for example "
-                         f"x {x} y {x} z means (x {x} y) {x} z; operators of equal precedence are applied "
-                         "left to right.")
-    if right:
-        x = right[0]
-        if zh:
-            rules.append(f"{_join(right, language)} 从右到左结合：例如 x {x} y {x} z 表示 x {x} (y {x} z)。")
-        else:
-            rules.append(f"{_join(right, language)} group{'s' if len(right) == 1 else ''} from right to left: for "
-                         f"example x {x} y {x} z means x {x} (y {x} z).")
+    for direction in ("left", "right"):
+        group = [s for s in syms if ops.assoc[s] == direction]
+        if group:
+            rules.append(_grouping_rule(group, by_level, levels, direction, language))
     if has_ordinary:
         s0 = syms[0]
         if zh:
