@@ -74,6 +74,12 @@ _PRIME_SET = frozenset(_PRIMES)
 _TRICKY_COMPOSITES = (1, 9, 15, 21, 25, 27, 33, 35, 39, 49, 51, 57, 63, 69, 77, 81, 85, 87, 91, 93,
                       95, 111, 119, 121, 133, 143, 161, 169, 187)
 
+# (level 5, wanted truth) -> the numbers is_prime is asked about: up to 200 at level 5, else 100.
+_PRIME_POOLS = {
+    (big, truth): tuple(n for n in (_PRIMES if truth else _TRICKY_COMPOSITES) if n < (200 if big else 100))
+    for big in (False, True) for truth in (False, True)
+}
+
 _CMP_OPS = ("<", "<=", ">", ">=", "==", "!=")
 _ARITH_PREC = {"+": 1, "-": 1, "*": 2, "//": 2, "%": 2}
 _BOOL_PREC = {"or": 1, "and": 2, "not": 3}
@@ -290,11 +296,7 @@ def _fact(rng: random.Random, kinds: tuple[str, ...], target: bool, level: int) 
         return ["cmp", "==", ["%", inner, 2], want] if rng.random() < 0.7 else \
             ["cmp", "!=", ["%", inner, 2], 1 - want]
     if kind == "prime":
-        hi = 200 if big else 100
-        if target:
-            pool = [p for p in _PRIMES if p < hi]
-        else:
-            pool = [c for c in _TRICKY_COMPOSITES if c < hi]
+        pool = _PRIME_POOLS[(big, target)]
         return ["prime", pool[below(rng, len(pool))]]
     if kind == "divmod":
         a, b = between(rng, 10, 99), between(rng, 2, 9)
