@@ -23,14 +23,13 @@ def _check(task, reply: str, what: str) -> None:
 
 def jsonl_chunk(mix, start: int, end: int, check: bool) -> bytes:
     """Tasks [start, end) of the mix as JSON lines."""
-    from veritas.rows import task_json
 
     lines = []
     for i in range(start, end):
         task = mix.generate(i)
         if check:
             _check(task, task.answer, "reference answer")
-        lines.append(task_json(task))
+        lines.append(task.to_json())
     lines.append("")
     return "\n".join(lines).encode("utf-8")
 

@@ -9,7 +9,6 @@ trainer reads build their rows here, so one reward function and one dataset clas
     reward_model  {"style": "rule", "ground_truth": task.answer}
     extra_info    {"index", "task_id", "task_type", "split",
                    "task": task.to_json()}   # a JSON string, so one parquet schema fits every type
-                                             # (task_json() below: the same string, faster)
 
 The reward function rebuilds the task with `Task.from_json(extra_info["task"])` and scores with
 `veritas.envs.verify`; nothing here knows an answer format.
@@ -17,18 +16,9 @@ The reward function rebuilds the task with `Task.from_json(extra_info["task"])` 
 
 from __future__ import annotations
 
-import dataclasses
-
-from veritas.envs.base import Task, canonical_json
+from veritas.envs.base import Task
 
 REWARD_STYLE = "rule"
-_TASK_FIELDS = tuple(f.name for f in dataclasses.fields(Task))
-
-
-def task_json(task: Task) -> str:
-    """Exactly `task.to_json()`, without `dataclasses.asdict`'s deep copy of the metadata (half
-    the cost of a data row); the JSON types in a task's metadata need no copy to be serialised."""
-    return canonical_json({name: getattr(task, name) for name in _TASK_FIELDS})
 
 
 def chat_prompt(task: Task, system_prompt: str | None = None) -> list[dict]:
@@ -44,7 +34,7 @@ def extra_info(task: Task, index: int, split: str) -> dict:
         "task_id": int(task.task_id),
         "task_type": task.task_type,
         "split": split,
-        "task": task_json(task),
+        "task": task.to_json(),
     }
 
 
