@@ -5,7 +5,7 @@
 Stages, each logged to ``WORKDIR/<stage>.log``:
 
   model   a random-weight Qwen2 (head_dim 32, vLLM's CPU minimum) and its trained tokenizer
-  data    data_gen's SFT parquet (``python -m data_gen sft``)
+  data    data_gen's SFT parquet (``python -m data_gen sft``, every task family, difficulty 1)
   sft     ``torchrun -m verl.trainer.sft_trainer`` with the SFT launcher's overrides: 3 steps,
           validation, a checkpoint
   grpo    ``python -m verl.trainer.main_ppo`` with the GRPO launcher's overrides (our
@@ -126,8 +126,10 @@ class Smoke:
         build_tiny_model(self.model, hidden_size=128, num_layers=2)
 
     def build_data(self) -> None:
-        argv = [sys.executable, "-m", "data_gen", "sft", "--task-types", "all", "--count", "48",
-                "--val-ratio", "0.25", "--seed", "0", "--out-dir", self.data]
+        # Every task family, at difficulty 1: short conversations keep the steps fast and within
+        # the launcher's data.max_length (with truncation=error) even for the tiny 1k-token vocabulary.
+        argv = [sys.executable, "-m", "data_gen", "sft", "--task-types", "all", "--difficulty", "1",
+                "--count", "32", "--val-ratio", "0.25", "--seed", "0", "--out-dir", self.data, "--quiet"]
         run_logged("data", argv, os.path.join(self.work, "data.log"), self.env("data"), TIMEOUTS["data"])
         for name in ("train.parquet", "val.parquet"):
             if not os.path.isfile(os.path.join(self.data, name)):
