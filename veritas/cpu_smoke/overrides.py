@@ -81,6 +81,9 @@ TINY_GRPO = [
     "actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu=4096",
     "actor_rollout_ref.ref.log_prob_max_token_len_per_gpu=4096",
     "actor_rollout_ref.rollout.max_num_batched_tokens=4096",
+    # Without CUDA IPC the weight-sync bucket is a shared-memory segment; 2 GB is sized for real
+    # models and more than a container's /dev/shm may hold.
+    "actor_rollout_ref.rollout.checkpoint_engine.update_weights_bucket_megabytes=64",
     "trainer.total_training_steps=2",
     "trainer.save_freq=2",
     "trainer.test_freq=2",
