@@ -1,8 +1,9 @@
 """Entry point of the CPU smoke run, imported by verl itself.
 
-``scripts/smoke.sh`` exports ``VERL_USE_EXTERNAL_MODULES=veritas.cpu_smoke.plugin``; verl's
+The smoke driver (:mod:`veritas.cpu_smoke.run`) sets
+``VERL_USE_EXTERNAL_MODULES=veritas.cpu_smoke.plugin`` for the verl commands it starts; verl's
 ``__init__`` imports every module named there, in every process that imports verl (the driver,
-each torchrun rank, each Ray worker, which inherit the environment). Importing this module is the
+each torchrun rank, each Ray worker: they inherit the environment). Importing this module is the
 switch: it selects the CPU platform and applies the adapters. The GPU launchers never set it.
 """
 

@@ -20,7 +20,9 @@ def _post_load_is_layerwise_finalize():
     """Inside verl's update_weights_from_ipc, its final ``process_weights_after_loading(model,
     model_config, device)`` becomes ``finalize_layerwise_reload(model, model_config)``: the same
     post-processing, done by the reload machinery that restored the layers (running the plain
-    one again would repack already-packed, emptied weights)."""
+    one again would repack already-packed, emptied weights). verl imports the function inside
+    ``update_weights_from_ipc`` (verl/workers/rollout/vllm_rollout/utils.py), so swapping the
+    module attribute for the duration of that call reaches it and nothing else."""
     original = vllm_loader_utils.process_weights_after_loading
 
     def finalize(model, model_config, target_device):
