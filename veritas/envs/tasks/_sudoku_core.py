@@ -25,7 +25,7 @@ UNITS: tuple[tuple[int, ...], ...] = (
 UNITS_OF = tuple((ROW[i], 9 + COL[i], 18 + BOX[i]) for i in range(81))
 PEERS = tuple(tuple(sorted({p for u in UNITS_OF[i] for p in UNITS[u]} - {i})) for i in range(81))
 UNIT_OTHERS = tuple(tuple(tuple(q for q in UNITS[u] if q != i) for u in UNITS_OF[i]) for i in range(81))
-POPCOUNT = tuple(bin(m).count("1") for m in range(512))
+POPCOUNT = tuple((m).bit_count() for m in range(512))
 
 
 def digits_of(mask: int) -> list[int]:
@@ -46,7 +46,7 @@ def unit_name(u: int, language: str = "en") -> str:
 class _Masks:
     """Digits used per row, column and box; the candidates of a cell are what none of its units uses."""
 
-    __slots__ = ("grid", "rows", "cols", "boxes")
+    __slots__ = ("boxes", "cols", "grid", "rows")
 
     def __init__(self, grid: list[int]):
         self.grid = list(grid)
@@ -60,7 +60,7 @@ class _Masks:
                 self.cols[COL[i]] |= bit
                 self.boxes[BOX[i]] |= bit
 
-    def copy(self) -> "_Masks":
+    def copy(self) -> _Masks:
         other = _Masks.__new__(_Masks)
         other.grid = self.grid[:]
         other.rows = self.rows[:]
@@ -401,7 +401,7 @@ def _forced_by_givens(puzzle: list[int], seen: list[list[int]], c: int, d: int) 
 class Step:
     """One line of a worked solution: a cell filled for a reason."""
 
-    __slots__ = ("kind", "cell", "digit", "unit", "candidates", "refuted", "unrefuted")
+    __slots__ = ("candidates", "cell", "digit", "kind", "refuted", "unit", "unrefuted")
 
     def __init__(self, kind: str, cell: int, digit: int, unit: int = -1, candidates: int = 0,
                  refuted: list | None = None, unrefuted: list[int] | None = None):
@@ -410,7 +410,7 @@ class Step:
         self.digit = digit
         self.unit = unit
         self.candidates = candidates
-        self.refuted = refuted or []  # [(digit, forced placements, contradiction text key, place)]
+        self.refuted = refuted or []  # [(wrong digit, placements singles made before the contradiction)]
         self.unrefuted = unrefuted or []
 
 

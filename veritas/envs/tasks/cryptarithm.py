@@ -318,19 +318,19 @@ class Cryptarithm(TaskFamily):
 _TEXTS = {
     "en": {
         "templates": (
-            "Solve this cryptarithm (letter arithmetic):\n\n    {puzzle}\n\nEach letter stands for one digit from 0 to 9. "
+            ("Solve this cryptarithm (letter arithmetic):\n\n    {puzzle}\n\nEach letter stands for one digit from 0 to 9. "
             "Different letters stand for different digits, and the same letter always stands for the same digit. "
-            "{rules} The puzzle has exactly one solution.\n\n{fmt}",
-            "In the equation below, every letter replaces a digit:\n\n    {puzzle}\n\nDistinct letters are distinct digits "
-            "and each letter keeps its digit everywhere. {rules} Find the digits; the solution is unique.\n\n{fmt}",
-            "Crack the letter equation\n\n    {puzzle}\n\nby replacing each letter with a digit (0-9) so that the arithmetic is "
-            "correct. No two letters share a digit. {rules} Exactly one assignment works.\n\n{fmt}",
+            "{rules} The puzzle has exactly one solution.\n\n{fmt}"),
+            ("In the equation below, every letter replaces a digit:\n\n    {puzzle}\n\nDistinct letters are distinct digits "
+            "and each letter keeps its digit everywhere. {rules} Find the digits; the solution is unique.\n\n{fmt}"),
+            ("Crack the letter equation\n\n    {puzzle}\n\nby replacing each letter with a digit (0-9) so that the arithmetic is "
+            "correct. No two letters share a digit. {rules} Exactly one assignment works.\n\n{fmt}"),
         ),
         "formats": (
-            "End your reply with a line of the form `The answer is <equation>`, where <equation> is the puzzle with every "
-            "letter replaced by its digit (for example, a solved ABC + DEF = GHJ would end `The answer is 123 + 456 = 579`).",
-            "Finish with the final line `The answer is <the puzzle written with digits instead of letters>`, e.g. "
-            "`The answer is 123 + 456 = 579` for a puzzle ABC + DEF = GHJ. Write nothing after it.",
+            ("End your reply with a line of the form `The answer is <equation>`, where <equation> is the puzzle with every "
+            "letter replaced by its digit (for example, a solved ABC + DEF = GHJ would end `The answer is 123 + 456 = 579`)."),
+            ("Finish with the final line `The answer is <the puzzle written with digits instead of letters>`, e.g. "
+            "`The answer is 123 + 456 = 579` for a puzzle ABC + DEF = GHJ. Write nothing after it."),
         ),
         "zero": "A word of two or more letters does not start with 0 (a one-letter word may be 0).",
         "times": "The sign * means multiplication, done before + and -.",
@@ -338,18 +338,18 @@ _TEXTS = {
     },
     "zh": {
         "templates": (
-            "请解这道字母算式（密码算术）：\n\n    {puzzle}\n\n每个字母代表 0 到 9 中的一个数字，不同字母代表不同数字，"
-            "同一字母始终代表同一数字。{rules}本题有且只有一个解。\n\n{fmt}",
-            "下面的等式中，每个字母都替换了一个数字：\n\n    {puzzle}\n\n不同的字母是不同的数字，同一个字母处处代表同一数字。"
-            "{rules}请求出各字母代表的数字，解是唯一的。\n\n{fmt}",
-            "破解下面的字母等式：\n\n    {puzzle}\n\n把每个字母换成一个数字（0-9），使算式成立，任意两个字母的数字都不相同。"
-            "{rules}恰好只有一种填法。\n\n{fmt}",
+            ("请解这道字母算式（密码算术）：\n\n    {puzzle}\n\n每个字母代表 0 到 9 中的一个数字，不同字母代表不同数字，"
+            "同一字母始终代表同一数字。{rules}本题有且只有一个解。\n\n{fmt}"),
+            ("下面的等式中，每个字母都替换了一个数字：\n\n    {puzzle}\n\n不同的字母是不同的数字，同一个字母处处代表同一数字。"
+            "{rules}请求出各字母代表的数字，解是唯一的。\n\n{fmt}"),
+            ("破解下面的字母等式：\n\n    {puzzle}\n\n把每个字母换成一个数字（0-9），使算式成立，任意两个字母的数字都不相同。"
+            "{rules}恰好只有一种填法。\n\n{fmt}"),
         ),
         "formats": (
-            "请在回复的最后一行写 `答案是 <等式>`，其中 <等式> 是把谜题中的字母全部换成数字后的等式"
-            "（例如谜题 ABC + DEF = GHJ 解出后写 `答案是 123 + 456 = 579`）。也可以写 `The answer is <等式>`。",
-            "最后一行请写 `答案是 <用数字代替字母后的谜题>`，例如谜题 ABC + DEF = GHJ 对应 `答案是 123 + 456 = 579`。"
-            "这一行之后不要再写任何内容。",
+            ("请在回复的最后一行写 `答案是 <等式>`，其中 <等式> 是把谜题中的字母全部换成数字后的等式"
+            "（例如谜题 ABC + DEF = GHJ 解出后写 `答案是 123 + 456 = 579`）。也可以写 `The answer is <等式>`。"),
+            ("最后一行请写 `答案是 <用数字代替字母后的谜题>`，例如谜题 ABC + DEF = GHJ 对应 `答案是 123 + 456 = 579`。"
+            "这一行之后不要再写任何内容。"),
         ),
         "zero": "两个或更多字母组成的词首位不能是 0（单个字母的词可以是 0）。",
         "times": "* 表示乘法，先于 + 和 - 计算。",

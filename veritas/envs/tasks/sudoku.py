@@ -27,8 +27,8 @@ from veritas.envs.tasks._sudoku_core import (
     ROW,
     UNITS,
     cell_name,
-    digits_of,
     dig,
+    digits_of,
     explain,
     random_solution,
     unit_name,
@@ -47,38 +47,38 @@ _ROW_DIGITS = frozenset("123456789")
 
 _PROMPTS = {
     "en": (
-        "Solve the following Sudoku. Fill every empty cell (shown as a dot) with a digit from 1 to 9 so "
+        ("Solve the following Sudoku. Fill every empty cell (shown as a dot) with a digit from 1 to 9 so "
         "that each row, each column and each of the nine 3x3 boxes contains every digit exactly once. "
-        "The puzzle has exactly one solution.\n\n{grid}\n\n{fmt}",
-        "Here is a 9x9 Sudoku with {givens} given digits; dots mark the {blanks} empty cells.\n\n{grid}\n\n"
+        "The puzzle has exactly one solution.\n\n{grid}\n\n{fmt}"),
+        ("Here is a 9x9 Sudoku with {givens} given digits; dots mark the {blanks} empty cells.\n\n{grid}\n\n"
         "Complete the grid so that every row, every column and every 3x3 box contains the digits 1-9 once "
-        "each. There is exactly one way to do it.\n\n{fmt}",
-        "Fill in the blanks of this Sudoku puzzle ('.' is an empty cell). Rules: each row, each column and "
-        "each 3x3 box must contain 1, 2, ..., 9 exactly once. Exactly one solution exists.\n\n{grid}\n\n{fmt}",
+        "each. There is exactly one way to do it.\n\n{fmt}"),
+        ("Fill in the blanks of this Sudoku puzzle ('.' is an empty cell). Rules: each row, each column and "
+        "each 3x3 box must contain 1, 2, ..., 9 exactly once. Exactly one solution exists.\n\n{grid}\n\n{fmt}"),
     ),
     "zh": (
-        "请解下面的数独。用 1 到 9 的数字填满所有空格（用点表示），使每一行、每一列以及九个 3x3 宫中 "
-        "1 到 9 每个数字恰好出现一次。本题有且只有一个解。\n\n{grid}\n\n{fmt}",
-        "下面是一个 9x9 数独，已给出 {givens} 个数字，{blanks} 个空格用点表示。\n\n{grid}\n\n"
-        "请补全网格，使每行、每列和每个 3x3 宫都恰好包含 1-9 各一次。解是唯一的。\n\n{fmt}",
-        "填写这道数独题的空格（'.' 表示空格）。规则：每一行、每一列、每个 3x3 宫都必须恰好包含 "
-        "1、2、…、9 各一次。此题只有一个解。\n\n{grid}\n\n{fmt}",
+        ("请解下面的数独。用 1 到 9 的数字填满所有空格（用点表示），使每一行、每一列以及九个 3x3 宫中 "
+        "1 到 9 每个数字恰好出现一次。本题有且只有一个解。\n\n{grid}\n\n{fmt}"),
+        ("下面是一个 9x9 数独，已给出 {givens} 个数字，{blanks} 个空格用点表示。\n\n{grid}\n\n"
+        "请补全网格，使每行、每列和每个 3x3 宫都恰好包含 1-9 各一次。解是唯一的。\n\n{fmt}"),
+        ("填写这道数独题的空格（'.' 表示空格）。规则：每一行、每一列、每个 3x3 宫都必须恰好包含 "
+        "1、2、…、9 各一次。此题只有一个解。\n\n{grid}\n\n{fmt}"),
     ),
 }
 
 _FORMATS = {
     "en": (
-        "Give your final answer as a fenced code block (```) holding the 9 rows of the completed grid, "
+        ("Give your final answer as a fenced code block (```) holding the 9 rows of the completed grid, "
         "one row per line, each row written as 9 digits (like 123456789). Put nothing else in that block; "
-        "if your reply has several code blocks, only the last one is graded.",
-        "End with the solved grid inside a ``` code block: 9 lines, each line the 9 digits of one row "
-        "(e.g. 123456789), and nothing else in the block. Only the last code block of your reply counts.",
+        "if your reply has several code blocks, only the last one is graded."),
+        ("End with the solved grid inside a ``` code block: 9 lines, each line the 9 digits of one row "
+        "(e.g. 123456789), and nothing else in the block. Only the last code block of your reply counts."),
     ),
     "zh": (
-        "最终答案请写在一个代码块（```）中：完成后的 9 行，每行写 9 个数字（例如 123456789），"
-        "代码块中不要写其他内容；如果回复中有多个代码块，只评判最后一个。",
-        "最后请用 ``` 代码块给出解好的网格：共 9 行，每行是该行的 9 个数字（如 123456789），"
-        "代码块内不要有别的内容。只有回复中的最后一个代码块会被评分。",
+        ("最终答案请写在一个代码块（```）中：完成后的 9 行，每行写 9 个数字（例如 123456789），"
+        "代码块中不要写其他内容；如果回复中有多个代码块，只评判最后一个。"),
+        ("最后请用 ``` 代码块给出解好的网格：共 9 行，每行是该行的 9 个数字（如 123456789），"
+        "代码块内不要有别的内容。只有回复中的最后一个代码块会被评分。"),
     ),
 }
 
