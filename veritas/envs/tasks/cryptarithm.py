@@ -242,7 +242,7 @@ class Cryptarithm(TaskFamily):
             rules.append(texts["times"])
         if "-" in ops:
             rules.append(texts["minus"])
-        prompt = wording.choice(texts["templates"]).format(puzzle=puzzle, rules=" ".join(rules), fmt=wording.choice(texts["formats"]))
+        prompt = wording.choice(texts["templates"]).format(puzzle=puzzle, rules=("" if language == "zh" else " ").join(rules), fmt=wording.choice(texts["formats"]))
         metadata = {
             "operands": operands,
             "operators": ops,
