@@ -258,8 +258,7 @@ def test_prompts_differ_by_language_only_in_wording():
 def test_last_block_pairs_fences_like_the_shared_helper():
     import random
 
-    from veritas.envs.answers import fenced_blocks
-    from veritas.envs.tasks.sudoku import last_fenced_block
+    from veritas.envs.answers import fenced_blocks, last_fenced_block
 
     rng = random.Random(7)
     pieces = ["```", "`", "\n", "x", "12", "```py\n", " "]

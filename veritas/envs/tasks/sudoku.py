@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 
-from veritas.envs.answers import normalize_lines
+from veritas.envs.answers import last_fenced_block, normalize_lines
 from veritas.envs.base import Built, Task, TaskFamily, Verdict
 from veritas.envs.registry import register
 from veritas.envs.tasks._sudoku_core import (
@@ -106,39 +106,6 @@ def render_puzzle(grid: list[int]) -> str:
         cells = [str(v) if v else "." for v in grid[r * 9:(r + 1) * 9]]
         lines.append(" | ".join(" ".join(cells[k:k + 3]) for k in (0, 3, 6)))
     return "\n".join(lines)
-
-
-def last_fenced_block(text: str) -> str | None:
-    """Body of the last ``` block, pairing fences from the start of the text the way
-    veritas.envs.answers.fenced_blocks does (an info string may follow the opening fence; ```x```
-    on one line is an inline block), or None when there is none.
-
-    Linear in len(text): the next newline is cached, so a reply with many fences on one long line
-    does not rescan the rest of the text for every fence."""
-    found: tuple[int, int] | None = None
-    pos = 0
-    newline = -2  # first newline at or after the last start looked at; -1 once none is left
-    while True:
-        open_at = text.find("```", pos)
-        if open_at < 0:
-            break
-        start = open_at + 3
-        if newline != -1 and newline < start:
-            newline = text.find("\n", start)
-        body_start = start
-        if newline >= 0:
-            inline_close = text.find("```", start, newline)
-            if inline_close >= 0:
-                found = (start, inline_close)
-                pos = inline_close + 3
-                continue
-            body_start = newline + 1
-        close_at = text.find("```", body_start)
-        if close_at < 0:
-            break
-        found = (body_start, close_at)
-        pos = close_at + 3
-    return None if found is None else text[found[0]:found[1]]
 
 
 def parse_grid(block: str) -> tuple[list[int] | None, str]:
