@@ -14,7 +14,9 @@ import sys
 from veritas import __version__
 
 # Larger subcommands live in their own modules; each exposes add_parser(subparsers).
-_SUBCOMMAND_MODULES = ["veritas.bench"]
+_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli"]
+# Subcommands with their own argument parsing (and sub-subcommands): argv goes to module.main().
+_RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli"}
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -109,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in _RAW_SUBCOMMANDS:
+        return int(importlib.import_module(_RAW_SUBCOMMANDS[argv[0]]).main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

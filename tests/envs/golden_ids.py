@@ -10,6 +10,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import pathlib
+import sys
+
+if __name__ == "__main__":  # run as a script: import this checkout's veritas, not an installed copy
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
 from veritas.envs import DIFFICULTY_LEVELS, generate, get_family, list_task_types
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Serve a Hugging Face checkpoint with vLLM, evaluate it with `veritas eval`, stop the server.
+# Run inside the container (./docker_run_verl.sh bash train/scripts/serve-and-eval.sh MODEL ...).
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+usage: train/scripts/serve-and-eval.sh MODEL_DIR [veritas eval flags...]
+
+Starts `vllm serve MODEL_DIR` on 127.0.0.1, waits for its /health endpoint, runs
+`veritas eval --base-url http://127.0.0.1:PORT/v1 --model NAME [flags]`, stops the server and
+exits with the eval's status. MODEL_DIR is a Hugging Face model folder, e.g. the output of
+train/scripts/merge-checkpoint.sh. Without eval flags it evaluates the lgc-v2 validation mix's
+task types on 100 held-out tasks each.
+
+Environment:
+  PORT            server port (default 8000)
+  NAME            served model name (default: the folder's name)
+  TP              tensor-parallel size (default: number of visible GPUs, else 1)
+  MAX_MODEL_LEN   vLLM --max-model-len (default: the model's own)
+  GPU_MEM         vLLM --gpu-memory-utilization (default 0.85)
+  HEALTH_TIMEOUT  seconds to wait for the server (default 900)
+  VLLM            the vllm executable (default vllm)
+  LOG_DIR         where the server log goes (default train/logs)
+
+Options:
+  --dry-run       print the two commands and exit
+  -h, --help      this text
+
+Example:
+  train/scripts/serve-and-eval.sh train/artifacts/merged/my-exp --mix train/mixes/lgc-v2-val.yaml --n 200
+USAGE
+}
+
+dry_run=0
+args=()
+for arg in "$@"; do
+    case "$arg" in
+        -h|--help) usage; exit 0 ;;
+        --dry-run) dry_run=1 ;;
+        *) args+=("$arg") ;;
+    esac
+done
+if [[ ${#args[@]} -lt 1 ]]; then
+    usage >&2
+    exit 2
+fi
+model_dir="${args[0]}"
+eval_flags=("${args[@]:1}")
+if [[ ! -f "$model_dir/config.json" ]]; then
+    echo "serve-and-eval.sh: $model_dir is not a Hugging Face model folder (no config.json)" >&2
+    exit 2
+fi
+
+port="${PORT:-8000}"
+name="${NAME:-$(basename "$model_dir")}"
+vllm_bin="${VLLM:-vllm}"
+health_timeout="${HEALTH_TIMEOUT:-900}"
+if [[ -n "${TP:-}" ]]; then
+    tp="$TP"
+elif command -v nvidia-smi >/dev/null 2>&1; then
+    tp="$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)"
+    [[ "$tp" -ge 1 ]] || tp=1
+else
+    tp=1
+fi
+if [[ ${#eval_flags[@]} -eq 0 ]]; then
+    eval_flags=(--mix train/mixes/lgc-v2-val.yaml --n 100)
+fi
+
+serve_cmd=("$vllm_bin" serve "$model_dir" --host 127.0.0.1 --port "$port" --served-model-name "$name"
+           --tensor-parallel-size "$tp" --gpu-memory-utilization "${GPU_MEM:-0.85}")
+if [[ -n "${MAX_MODEL_LEN:-}" ]]; then
+    serve_cmd+=(--max-model-len "$MAX_MODEL_LEN")
+fi
+eval_cmd=(python -m veritas.cli eval --base-url "http://127.0.0.1:$port/v1" --model "$name" "${eval_flags[@]}")
+
+if [[ "$dry_run" -eq 1 ]]; then
+    printf 'serve: %s\n' "${serve_cmd[*]}"
+    printf 'eval:  %s\n' "${eval_cmd[*]}"
+    exit 0
+fi
+
+log_dir="${LOG_DIR:-train/logs}"
+mkdir -p "$log_dir"
+server_log="$log_dir/vllm-serve-$name.log"
+# The server gets its own process group so that stopping it also stops its engine workers.
+setsid "${serve_cmd[@]}" >"$server_log" 2>&1 &
+server_pid=$!
+# shellcheck disable=SC2329  # invoked by the EXIT trap below
+stop_server() {
+    if kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM -- "-$server_pid" 2>/dev/null || kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 1 30); do
+            kill -0 "$server_pid" 2>/dev/null || return 0
+            sleep 1
+        done
+        kill -KILL -- "-$server_pid" 2>/dev/null || true
+    fi
+}
+trap stop_server EXIT
+
+echo "serve-and-eval.sh: starting vLLM on port $port (log: $server_log)"
+deadline=$((SECONDS + health_timeout))
+until python - "$port" <<'PY' 2>/dev/null
+import sys, urllib.request
+urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=2)
+PY
+do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "serve-and-eval.sh: vLLM exited before it was healthy; last lines of $server_log:" >&2
+        tail -n 20 "$server_log" >&2
+        exit 1
+    fi
+    if (( SECONDS >= deadline )); then
+        echo "serve-and-eval.sh: vLLM not healthy after ${health_timeout}s (see $server_log)" >&2
+        exit 1
+    fi
+    sleep 2
+done
+echo "serve-and-eval.sh: server healthy; evaluating"
+
+status=0
+"${eval_cmd[@]}" || status=$?
+exit "$status"

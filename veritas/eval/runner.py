@@ -1,0 +1,208 @@
+"""Run an evaluation: held-out tasks -> requests -> verdicts, streamed to JSONL, resumable.
+
+Held-out means the `test` split of veritas.mixes: a block of seeds that no train or val mix can
+draw from, so an eval set never overlaps what a model was trained or validated on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+from veritas.envs import Task, verify
+from veritas.envs.rng import derive_seed
+from veritas.llm_client import ChatClient, EndpointError, RequestFailed
+from veritas.mixes import Curriculum, Mix, mix_from_dict
+
+RECORDS = "records.jsonl"
+RUN_CONFIG = "run.json"
+RESULTS = "results.json"
+CHART = "accuracy.png"
+
+
+class EvalSetupError(ValueError):
+    """Bad flags, a mismatched output folder, or an unreadable mix: one clear message."""
+
+
+@dataclass
+class EvalConfig:
+    base_url: str
+    model: str
+    task_types: list[str]
+    n: int
+    seed: int = 0
+    samples: int = 1
+    temperature: float = 0.0
+    max_tokens: int = 2048
+    concurrency: int = 16
+    difficulty: int | None = None
+    language: str = "en"
+    system_prompt: str | None = None
+    mix_path: str | None = None
+    extra_body: dict = field(default_factory=dict)
+    timeout_s: float = 300.0
+    max_retries: int = 5
+    backoff_s: float = 1.0
+    api_key_env: str = "OPENAI_API_KEY"
+
+    def identity(self) -> dict:
+        """What must match for a re-run to resume into the same folder (not the URL: servers move)."""
+        return {
+            "model": self.model, "task_types": self.task_types, "n": self.n, "seed": self.seed,
+            "samples": self.samples, "temperature": self.temperature, "max_tokens": self.max_tokens,
+            "difficulty": self.difficulty, "language": self.language, "system_prompt": self.system_prompt,
+            "mix_path": self.mix_path, "extra_body": self.extra_body,
+        }
+
+
+def held_out_tasks(task_types: list[str], n: int, seed: int, difficulty=None, language: str = "en") -> list[Task]:
+    """n tasks per type from the test split; `difficulty` is a level, None (drawn per seed), or a
+    {task_type: level-or-None} mapping."""
+    tasks = []
+    for task_type in task_types:
+        level = difficulty.get(task_type) if isinstance(difficulty, dict) else difficulty
+        mix = mix_from_dict({
+            "name": f"eval-{task_type}", "split": "test", "size": n, "language": language,
+            "seed": derive_seed("eval", seed, task_type) % (1 << 62),
+            "difficulty": "mixed" if level is None else level, "tasks": [{"task_type": task_type}],
+        })
+        tasks.extend(mix.generate(i) for i in range(n))
+    return tasks
+
+
+def tasks_from_mix(mix: Mix, n: int, seed: int) -> list[Task]:
+    """A mix contributes its task types, difficulties, language; a curriculum evaluates at its end level."""
+    levels = {}
+    for e in mix.entries:
+        d = e.difficulty
+        levels[e.task_type] = d.end if isinstance(d, Curriculum) else (None if d == "mixed" else d)
+    return held_out_tasks(mix.task_types, n, seed, levels, mix.language)
+
+
+def messages_for(task: Task, system_prompt: str | None) -> list[dict]:
+    msgs = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    msgs.append({"role": "user", "content": task.prompt})
+    return msgs
+
+
+def record_key(task_type: str, seed: int, sample: int) -> str:
+    return f"{task_type}:{seed}:{sample}"
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_records(path: str) -> list[dict]:
+    """Complete records; a torn last line (a killed run) is cut off so appends stay valid JSONL."""
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as fh:
+        data = fh.read()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
+    records = []
+    for lineno, line in enumerate(data[:end].splitlines(), 1):
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            raise EvalSetupError(f"{path}: line {lineno} is not JSON; move the file away to start over") from None
+    return records
+
+
+def prepare_out_dir(out_dir: str, config: EvalConfig) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, RUN_CONFIG)
+    identity = config.identity()
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            previous = json.load(fh)
+        diffs = [k for k in sorted(set(previous) | set(identity)) if previous.get(k) != identity.get(k)]
+        if diffs:
+            k = diffs[0]
+            raise EvalSetupError(
+                f"{out_dir} holds a run with other settings ({k}: {previous.get(k)!r} there, {identity.get(k)!r} now); "
+                "use another --out to start a new run")
+    else:
+        atomic_write_text(path, json.dumps(identity, indent=2, sort_keys=True) + "\n")
+
+
+async def _run_requests(config: EvalConfig, pending: list[tuple[Task, int]], records_path: str, progress) -> None:
+    api_key = os.environ.get(config.api_key_env) or None
+    semaphore = asyncio.Semaphore(config.concurrency)
+    client = ChatClient(config.base_url, config.model, api_key=api_key, timeout_s=config.timeout_s,
+                        max_retries=config.max_retries, backoff_s=config.backoff_s, seed=config.seed)
+
+    with open(records_path, "a", encoding="utf-8") as out:
+        async def one(task: Task, sample: int) -> None:
+            async with semaphore:
+                messages = messages_for(task, config.system_prompt)
+                error = None
+                try:
+                    reply = await client.complete(messages, config.temperature, config.max_tokens, **config.extra_body)
+                    content, reasoning, tokens, latency, finish = (reply.content, reply.reasoning, reply.completion_tokens,
+                                                                   reply.latency_s, reply.finish_reason)
+                except RequestFailed as exc:
+                    content, reasoning, tokens, latency, finish, error = "", None, None, None, None, str(exc)
+            verdict = verify(task, content)
+            record = {
+                "key": record_key(task.task_type, task.seed, sample), "task_id": task.task_id,
+                "task_type": task.task_type, "seed": task.seed, "difficulty": task.difficulty, "sample": sample,
+                "messages": messages, "reply": content, "reasoning": reasoning, "finish_reason": finish,
+                "score": verdict.score, "reason": verdict.reason, "format_ok": verdict.format_ok,
+                "completion_tokens": tokens, "latency_s": latency, "error": error,
+            }
+            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            out.flush()
+            progress.update(1)
+
+        jobs = [asyncio.ensure_future(one(t, s)) for t, s in pending]
+        try:
+            for job in asyncio.as_completed(jobs):
+                await job  # the first EndpointError stops the run: one message, not one per task
+        finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await client.aclose()
+
+
+def run_eval(config: EvalConfig, tasks: list[Task], out_dir: str, show_progress: bool = True) -> dict:
+    """Evaluate (resuming from out_dir), write results.json, return the results dict."""
+    from tqdm import tqdm
+
+    from veritas.eval.metrics import summarize
+
+    prepare_out_dir(out_dir, config)
+    records_path = os.path.join(out_dir, RECORDS)
+    wanted = {record_key(t.task_type, t.seed, s): (t, s) for t in tasks for s in range(config.samples)}
+    done = {r["key"]: r for r in read_records(records_path) if r.get("key") in wanted}
+    pending = [pair for key, pair in wanted.items() if key not in done]
+    with tqdm(total=len(wanted), initial=len(done), desc="eval", unit="reply", disable=not show_progress) as bar:
+        if pending:
+            asyncio.run(_run_requests(config, pending, records_path, bar))
+    records = {r["key"]: r for r in read_records(records_path) if r.get("key") in wanted}
+    ordered = [records[k] for k in sorted(records)]
+    results = {
+        "config": {**config.identity(), "base_url": config.base_url},
+        "metrics": summarize(ordered, config.samples),
+    }
+    atomic_write_text(os.path.join(out_dir, RESULTS), json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return results
+
+
+__all__ = ["EndpointError", "EvalConfig", "EvalSetupError", "held_out_tasks", "run_eval", "tasks_from_mix"]
