@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import json
 import logging
 import operator
 import os
@@ -181,6 +182,7 @@ class DynamicEnvDataset(Dataset):
         self.settings = DataSettings.from_config(config)
         if self.settings.max_prompt_length is not None and tokenizer is None:
             raise DatasetConfigError("data.max_prompt_length is set but no tokenizer was given to count tokens")
+        self._tokens_at_most_bytes = tokens_at_most_bytes(tokenizer)
         self.data_files = _file_list(data_files)
         self.sources = [self._open(path) for path in self.data_files]
         self._starts = []
@@ -257,26 +259,30 @@ class DynamicEnvDataset(Dataset):
 
     # ---------------------------------------------------------------- token lengths
 
+    def _render(self, messages: list[dict]) -> str:
+        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False,
+                                                  **self.settings.chat_template_kwargs)
+
     def prompt_length(self, messages: list[dict]) -> int:
-        """Tokens of the prompt as verl's agent loop renders it (chat template, generation prompt)."""
-        ids = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, tokenize=True, return_dict=False,
-            **self.settings.chat_template_kwargs,
-        )
-        return len(_token_ids(ids))
+        """Tokens of the prompt as verl's agent loop renders it (chat template, generation prompt):
+        transformers' apply_chat_template(tokenize=True) is exactly this render, then encode."""
+        ids = self.tokenizer(self._render(messages), add_special_tokens=False, return_attention_mask=False)
+        return len(ids["input_ids"])
 
     def _prompt_lengths(self, conversations: list[list[dict]]) -> list[int]:
-        texts = [
-            self.tokenizer.apply_chat_template(m, add_generation_prompt=True, tokenize=False,
-                                               **self.settings.chat_template_kwargs)
-            for m in conversations
-        ]
+        texts = [self._render(m) for m in conversations]
         encoded = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def _fits(self, messages: list[dict]) -> bool:
         limit = self.settings.max_prompt_length
-        return limit is None or self.prompt_length(messages) <= limit
+        if limit is None:
+            return True
+        text = self._render(messages)
+        # Byte-level BPE makes at most one token per byte, so a short ASCII prompt needs no encoding.
+        if self._tokens_at_most_bytes and len(text) <= limit and text.isascii():
+            return True
+        return len(self.tokenizer(text, add_special_tokens=False, return_attention_mask=False)["input_ids"]) <= limit
 
     # ---------------------------------------------------------------- items
 
@@ -355,12 +361,35 @@ def _file_list(data_files) -> list[str]:
     return [os.path.expanduser(os.fspath(f)) for f in files]
 
 
-def _token_ids(output) -> list[int]:
-    """apply_chat_template's ids, whether transformers returned a list or a mapping."""
-    if hasattr(output, "keys") and "input_ids" in output:
-        output = output["input_ids"]
-    if hasattr(output, "tolist"):
-        output = output.tolist()
-    if output and isinstance(output[0], (list, tuple)):
-        output = output[0]
-    return list(output)
+_ASCII_IDENTITY_NORMALIZERS = {"NFC", "NFD", "NFKC", "NFKD"}  # the identity on ASCII text
+
+
+def tokens_at_most_bytes(tokenizer) -> bool:
+    """True when the tokenizer provably makes at most one token per character of an ASCII text:
+    a byte-level BPE (every token covers at least one byte, every added token at least one
+    character) that adds no prefix space and whose normalizer leaves ASCII unchanged. GPT-2,
+    Qwen and Llama-3 style tokenizers qualify; SentencePiece ones (which prepend a marker) do not."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return False
+    try:
+        spec = json.loads(backend.to_str())
+    except (AttributeError, TypeError, ValueError):
+        return False
+    model = spec.get("model") or {}
+    if model.get("type") != "BPE" or model.get("byte_fallback"):
+        return False
+
+    def flat(node, key):
+        if not node:
+            return []
+        return [n for child in node.get(key, []) for n in flat(child, key)] if node.get("type") == "Sequence" else [node]
+
+    pre = flat(spec.get("pre_tokenizer"), "pretokenizers")
+    byte_level = [p for p in pre if p.get("type") == "ByteLevel"]
+    if not byte_level or any(p.get("add_prefix_space") for p in byte_level):
+        return False
+    if any(p.get("type") not in ("ByteLevel", "Split") for p in pre):
+        return False
+    normalizers = flat(spec.get("normalizer"), "normalizers")
+    return all(n.get("type") in _ASCII_IDENTITY_NORMALIZERS for n in normalizers)
