@@ -203,8 +203,10 @@ class DynamicEnvDataset(Dataset):
     def _open(self, path: str):
         if is_mix_file(path):
             try:
-                probe = load_mix(path)
-                mix = load_mix(path, self.settings.overrides.get(probe.split)) if probe.split in self.settings.overrides else probe
+                mix = load_mix(path)
+                overrides = self.settings.overrides.get(mix.split)  # the split itself is not overridable
+                if overrides:
+                    mix = load_mix(path, overrides)
             except MixError as exc:
                 raise DatasetConfigError(str(exc)) from None
             if mix.has_curriculum and mix.split == "train" and self.settings.shuffle:

@@ -27,6 +27,7 @@ locks internally); verifiers are pure functions of (task, reply).
 from __future__ import annotations
 
 import functools
+import numbers
 from typing import Any
 
 from veritas.envs import Task, get_family, verify
@@ -107,14 +108,14 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kw
     score = float(verdict.score)
     if score == 0.0 and verdict.format_ok:
         score = format_bonus
-    skips = extra_info.get("candidate") or 0
+    skips = extra_info.get("candidate")  # absent in data_gen parquet rows
     return {
         "score": score,
         "acc": 1.0 if verdict.correct else 0.0,
         "format_ok": 1.0 if verdict.format_ok else 0.0,
         "task_type": task.task_type,
         "difficulty": task.difficulty,
-        "prompt_skips": int(skips) if isinstance(skips, int) else 0,
+        "prompt_skips": int(skips) if isinstance(skips, numbers.Integral) else 0,
         "reason": verdict.reason,
     }
 
