@@ -53,3 +53,19 @@ def grpo_overrides(train_files: str, val_files: str, max_prompt_length: int, mod
         "reward.custom_reward_function.name=compute_score",
         f"actor_rollout_ref.model.path={model_dir}",
     ]
+
+
+def write_rl_parquet(path, tasks, split="train") -> str:
+    """Rows in verl's RL schema, as data_gen writes them (prompt instead of raw_prompt, no tensor)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from veritas.rl.dataset import chat_messages, task_row
+
+    rows = []
+    for i, task in enumerate(tasks):
+        row = task_row(task, chat_messages(task), i, split)
+        rows.append({"data_source": row["data_source"], "prompt": row["raw_prompt"], "ability": row["ability"],
+                     "reward_model": row["reward_model"], "extra_info": row["extra_info"]})
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return str(path)

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.rl.helpers import registered_mix, write_mix
+from tests.rl.helpers import registered_mix, write_mix, write_rl_parquet
 from veritas.envs import Task, generate, list_task_types, verify
 from veritas.mixes import load_mix
 from veritas.rl.dataset import (
@@ -174,17 +174,6 @@ def test_bad_data_files_are_named(tmp_path, tiny_tokenizer):
 
 
 # ---------------------------------------------------------------- parquet (static data in verl's schema)
-
-
-def write_rl_parquet(path, tasks, split="train") -> str:
-    """Rows in verl's RL schema, as data_gen writes them (prompt instead of raw_prompt, no tensor)."""
-    rows = []
-    for i, task in enumerate(tasks):
-        row = task_row(task, chat_messages(task), i, split)
-        rows.append({"data_source": row["data_source"], "prompt": row["raw_prompt"], "ability": row["ability"],
-                     "reward_model": row["reward_model"], "extra_info": row["extra_info"]})
-    pq.write_table(pa.Table.from_pylist(rows), path)
-    return str(path)
 
 
 def test_parquet_rows_are_served_in_order_with_long_ones_dropped(tmp_path, tiny_tokenizer):

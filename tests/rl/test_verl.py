@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from tests.rl.helpers import compose_verl_config, grpo_overrides
+from tests.rl.helpers import compose_verl_config, grpo_overrides, write_rl_parquet
 from veritas.envs import Task, generate, wrong_answers
 from veritas.rl.dataset import chat_messages, task_row
 from veritas.rl.reward import METRIC_KEYS, RewardRowError
-from tests.rl.test_dataset import write_rl_parquet
 
 pytestmark = pytest.mark.slow
 
@@ -76,6 +75,7 @@ def test_verl_max_samples_keys_cap_the_length(in_repo, mix_pair, tiny_model_dir,
 
 
 def test_dataloader_two_workers_resume_and_split_disjointness(in_repo, verl_config, tiny_tokenizer):
+    from torchdata.stateful_dataloader import StatefulDataLoader
     from verl.utils.dataset.rl_dataset import collate_fn
 
     train = build(verl_config, tiny_tokenizer, "train")
@@ -100,7 +100,12 @@ def test_dataloader_two_workers_resume_and_split_disjointness(in_repo, verl_conf
     assert torch.equal(got["dummy_tensor"], expected["dummy_tensor"])
 
     val = build(verl_config, tiny_tokenizer, "val")
-    val_batch = collate_fn([val[i] for i in range(len(val))])
+    # verl's validation loader: the whole val set in one batch (data.val_batch_size unset)
+    val_batches = list(StatefulDataLoader(dataset=val, batch_size=verl_config.data.val_batch_size or len(val),
+                                          num_workers=2, shuffle=verl_config.data.validation_shuffle,
+                                          drop_last=False, collate_fn=collate_fn))
+    assert len(val_batches) == 1
+    val_batch = val_batches[0]
     val_ids = {(ds, info["task_id"]) for ds, info in zip(val_batch["data_source"], val_batch["extra_info"])}
     seen = set(ids) | {(ds, info["task_id"]) for ds, info in zip(expected["data_source"], expected["extra_info"])}
     assert len(val_ids) == len(val) and not val_ids & seen
