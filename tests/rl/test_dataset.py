@@ -18,7 +18,6 @@ from veritas.rl.dataset import (
     PromptTooLongError,
     chat_messages,
     task_json,
-    task_row,
     tokens_at_most_bytes,
 )
 
