@@ -28,6 +28,7 @@ REASONING_GYM_PEERS: dict[str, tuple[str, ...]] = {
 class BenchRow:
     name: str
     generated_per_s: float
+    generated_per_cpu_s: float
     p99_generate_ms: float
     verify_right_per_s: float
     verify_wrong_per_s: float
@@ -61,6 +62,7 @@ def bench_family(task_type: str, max_tasks: int, seconds: float, difficulty: int
 
     tasks = []
     latencies: list[int] = []
+    cpu_start = time.process_time()
     start = time.perf_counter()
     seed = 0
     while seed < max_tasks and (time.perf_counter() - start) < seconds or seed < 20:
@@ -69,12 +71,14 @@ def bench_family(task_type: str, max_tasks: int, seconds: float, difficulty: int
         latencies.append(time.perf_counter_ns() - t0)
         seed += 1
     gen_rate = _rate(len(tasks), sum(latencies) / 1e9)
+    # CPU time too: on a shared machine wall-clock rates swing several-fold with other load.
+    gen_cpu_rate = _rate(len(tasks), time.process_time() - cpu_start)
 
     right = [(t, t.answer) for t in tasks]
     wrong = [(t, w) for t in tasks for w in wrong_answers(t)[:1]] or [(t, "no answer here") for t in tasks]
     right_rate = _time_calls(lambda tr: verify(tr[0], tr[1]), right, seconds / 2)
     wrong_rate = _time_calls(lambda tr: verify(tr[0], tr[1]), wrong, seconds / 2)
-    return BenchRow(task_type, gen_rate, _p99(latencies), right_rate, wrong_rate, len(tasks))
+    return BenchRow(task_type, gen_rate, gen_cpu_rate, _p99(latencies), right_rate, wrong_rate, len(tasks))
 
 
 def bench_reasoning_gym(dataset: str, size: int, seconds: float) -> BenchRow | None:
@@ -90,7 +94,7 @@ def bench_reasoning_gym(dataset: str, size: int, seconds: float) -> BenchRow | N
     wrong = [(item, str(item["answer"]) + "0") for item in items]
     right_rate = _time_calls(lambda pair: data.score_answer(pair[1], pair[0]), right, seconds / 2)
     wrong_rate = _time_calls(lambda pair: data.score_answer(pair[1], pair[0]), wrong, seconds / 2)
-    return BenchRow(f"rg:{dataset}", gen_rate, float("nan"), right_rate, wrong_rate, len(items))
+    return BenchRow(f"rg:{dataset}", gen_rate, float("nan"), float("nan"), right_rate, wrong_rate, len(items))
 
 
 def _fmt(x: float) -> str:
@@ -102,12 +106,12 @@ def _fmt(x: float) -> str:
 
 
 def print_table(rows: list[BenchRow]) -> None:
-    header = f"{'task type':34s} {'gen/s':>10s} {'p99 gen ms':>11s} {'verify right/s':>15s} {'verify wrong/s':>15s} {'n':>7s}"
+    header = f"{'task type':34s} {'gen/s':>10s} {'gen/cpu-s':>10s} {'p99 gen ms':>11s} {'verify right/s':>15s} {'verify wrong/s':>15s} {'n':>7s}"
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r.name:34s} {_fmt(r.generated_per_s):>10s} {_fmt(r.p99_generate_ms):>11s} "
+            f"{r.name:34s} {_fmt(r.generated_per_s):>10s} {_fmt(r.generated_per_cpu_s):>10s} {_fmt(r.p99_generate_ms):>11s} "
             f"{_fmt(r.verify_right_per_s):>15s} {_fmt(r.verify_wrong_per_s):>15s} {r.n:>7d}"
         )
 

@@ -1,0 +1,62 @@
+"""The `veritas` command as a user runs it: a real subprocess through the console entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from veritas.envs import generate, list_task_types, wrong_answers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def veritas(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "veritas.cli", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_list_names_every_family():
+    out = veritas("list").stdout
+    for task_type in list_task_types():
+        assert task_type in out
+
+
+def test_sample_json_is_the_task():
+    task_type = list_task_types()[0]
+    out = veritas("sample", task_type, "--seed", "7", "--difficulty", "2", "--json")
+    assert json.loads(out.stdout) == json.loads(generate(task_type, 7, 2).to_json())
+    text = veritas("sample", task_type, "--seed", "7", "--solution").stdout
+    assert "## worked solution" in text and generate(task_type, 7).answer in text
+
+
+def test_verify_reads_stdin_and_exits_by_score(tmp_path):
+    task = generate(list_task_types()[0], 3)
+    right = veritas("verify", task.task_type, "--seed", "3", stdin=task.answer)
+    assert right.returncode == 0 and json.loads(right.stdout)["score"] == 1.0
+    wrong = veritas("verify", task.task_type, "--seed", "3", stdin=wrong_answers(task)[0])
+    assert wrong.returncode == 1 and json.loads(wrong.stdout)["score"] == 0.0
+    path = tmp_path / "task.json"
+    path.write_text(task.to_json())
+    assert veritas("verify", "--task-json", str(path), stdin=task.answer).returncode == 0
+
+
+def test_bad_input_is_one_clear_line():
+    for args, needle in ((["sample", "no_such_type", "--seed", "1"], "unknown task type"),
+                         (["sample", list_task_types()[0], "--seed", "-1"], "seed"),
+                         (["sample", list_task_types()[0], "--seed", "1", "--difficulty", "9"], "difficulty"),
+                         (["verify", "--task-json", "/nonexistent.json"], "/nonexistent.json")):
+        proc = veritas(*args)
+        assert proc.returncode != 0 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bench_prints_every_family(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = veritas("bench", "--seconds", "0.05", "--max-tasks", "5", "--no-peers", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["name"]: r for r in json.loads(out.read_text())["rows"]}
+    assert set(rows) == set(list_task_types())
+    for task_type, row in rows.items():
+        assert task_type in proc.stdout
+        assert row["generated_per_s"] > 0 and row["verify_right_per_s"] > 0 and row["verify_wrong_per_s"] > 0
