@@ -21,6 +21,7 @@ REASONING_GYM_PEERS: dict[str, tuple[str, ...]] = {
     "game_of_24": ("countdown", "puzzle24"),
     "boolean_expressions": ("propositional_logic",),
     "operation": ("basic_arithmetic",),
+    "trace": ("codeio",),
 }
 
 

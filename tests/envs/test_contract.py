@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from veritas.envs import (
     DIFFICULTY_LEVELS,
     Task,
+    canonical_json,
     from_task_id,
     generate,
     get_family,
@@ -89,6 +90,7 @@ def test_task_fields_and_json_round_trip(task_type):
         assert from_task_id(task.task_id, env=fam.env) == task
         assert task.difficulty in DIFFICULTY_LEVELS
         assert task.prompt.strip() and task.answer.strip()
+        assert task.to_json() == canonical_json(task.to_dict())  # the fast path equals the deep copy
         rebuilt = Task.from_json(task.to_json())
         assert rebuilt == task
         assert verify(rebuilt, task.answer).score == 1.0

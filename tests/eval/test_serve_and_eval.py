@@ -48,9 +48,9 @@ def model_dir(tmp_path):
 
 
 def _run(tmp_path, model_dir, mode="ok", extra=()):
-    env = dict(os.environ, VLLM=FAKE, PORT=str(_free_port()), FAKE_VLLM_MODE=mode, TP="1",
-               FAKE_VLLM_PIDFILE=str(tmp_path / "vllm.pid"), LOG_DIR=str(tmp_path / "logs"),
-               HEALTH_TIMEOUT="60", PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    env = dict(os.environ, SERVE_VLLM=FAKE, SERVE_PORT=str(_free_port()), FAKE_VLLM_MODE=mode, SERVE_TP="1",
+               FAKE_VLLM_PIDFILE=str(tmp_path / "vllm.pid"), SERVE_LOG_DIR=str(tmp_path / "logs"),
+               SERVE_HEALTH_TIMEOUT="60", PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     out = tmp_path / "eval"
     args = ["bash", SCRIPT, str(model_dir), "--task-types", list_task_types()[0], "--n", "3",
             "--out", str(out), "--quiet", "--no-chart", "--max-retries", "0", *extra]
@@ -93,7 +93,7 @@ def test_server_that_dies_gives_a_clear_error(tmp_path, model_dir):
 def test_help_dry_run_and_bad_model_dir(tmp_path, model_dir):
     assert "usage:" in subprocess.run(["bash", SCRIPT, "--help"], capture_output=True, text=True, check=True).stdout
     dry = subprocess.run(["bash", SCRIPT, str(model_dir), "--dry-run"], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, TP="2", PORT="8123"))
+                         env=dict(os.environ, SERVE_TP="2", SERVE_PORT="8123"))
     assert "--tensor-parallel-size 2" in dry.stdout and "--base-url http://127.0.0.1:8123/v1" in dry.stdout
     bad = subprocess.run(["bash", SCRIPT, str(tmp_path / "nope")], capture_output=True, text=True)
     assert bad.returncode == 2 and "no config.json" in bad.stderr

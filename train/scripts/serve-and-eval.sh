@@ -14,14 +14,15 @@ train/scripts/merge-checkpoint.sh. Without eval flags it evaluates the lgc-v2 va
 task types on 100 held-out tasks each.
 
 Environment:
-  PORT            server port (default 8000)
-  NAME            served model name (default: the folder's name)
-  TP              tensor-parallel size (default: number of visible GPUs, else 1)
-  MAX_MODEL_LEN   vLLM --max-model-len (default: the model's own)
-  GPU_MEM         vLLM --gpu-memory-utilization (default 0.85)
-  HEALTH_TIMEOUT  seconds to wait for the server (default 900)
-  VLLM            the vllm executable (default vllm)
-  LOG_DIR         where the server log goes (default train/logs)
+  SERVE_PORT            server port (default 8000)
+  SERVE_NAME            served model name (default: the folder's name)
+  SERVE_TP              tensor-parallel size (default: number of visible GPUs, else 1)
+  SERVE_MAX_MODEL_LEN   vLLM --max-model-len (default: the model's own)
+  SERVE_GPU_MEM         vLLM --gpu-memory-utilization (default 0.85)
+  SERVE_HEALTH_TIMEOUT  seconds to wait for the server (default 900)
+  SERVE_VLLM            the vllm executable (default vllm)
+  SERVE_LOG_DIR         where the server log goes (default train/logs)
+  OPENAI_API_KEY        not needed for a local server; see `veritas eval --help` (--api-key-env)
 
 Options:
   --dry-run       print the two commands and exit
@@ -52,12 +53,12 @@ if [[ ! -f "$model_dir/config.json" ]]; then
     exit 2
 fi
 
-port="${PORT:-8000}"
-name="${NAME:-$(basename "$model_dir")}"
-vllm_bin="${VLLM:-vllm}"
-health_timeout="${HEALTH_TIMEOUT:-900}"
-if [[ -n "${TP:-}" ]]; then
-    tp="$TP"
+port="${SERVE_PORT:-8000}"
+name="${SERVE_NAME:-$(basename "$model_dir")}"
+vllm_bin="${SERVE_VLLM:-vllm}"
+health_timeout="${SERVE_HEALTH_TIMEOUT:-900}"
+if [[ -n "${SERVE_TP:-}" ]]; then
+    tp="$SERVE_TP"
 elif command -v nvidia-smi >/dev/null 2>&1; then
     tp="$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)"
     [[ "$tp" -ge 1 ]] || tp=1
@@ -69,9 +70,9 @@ if [[ ${#eval_flags[@]} -eq 0 ]]; then
 fi
 
 serve_cmd=("$vllm_bin" serve "$model_dir" --host 127.0.0.1 --port "$port" --served-model-name "$name"
-           --tensor-parallel-size "$tp" --gpu-memory-utilization "${GPU_MEM:-0.85}")
-if [[ -n "${MAX_MODEL_LEN:-}" ]]; then
-    serve_cmd+=(--max-model-len "$MAX_MODEL_LEN")
+           --tensor-parallel-size "$tp" --gpu-memory-utilization "${SERVE_GPU_MEM:-0.85}")
+if [[ -n "${SERVE_MAX_MODEL_LEN:-}" ]]; then
+    serve_cmd+=(--max-model-len "$SERVE_MAX_MODEL_LEN")
 fi
 eval_cmd=(python -m veritas.cli eval --base-url "http://127.0.0.1:$port/v1" --model "$name" "${eval_flags[@]}")
 
@@ -81,7 +82,7 @@ if [[ "$dry_run" -eq 1 ]]; then
     exit 0
 fi
 
-log_dir="${LOG_DIR:-train/logs}"
+log_dir="${SERVE_LOG_DIR:-train/logs}"
 mkdir -p "$log_dir"
 server_log="$log_dir/vllm-serve-$name.log"
 # The server gets its own process group so that stopping it also stops its engine workers.
