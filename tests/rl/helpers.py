@@ -55,17 +55,13 @@ def grpo_overrides(train_files: str, val_files: str, max_prompt_length: int, mod
     ]
 
 
-def write_rl_parquet(path, tasks, split="train") -> str:
-    """Rows in verl's RL schema, as data_gen writes them (prompt instead of raw_prompt, no tensor)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def run_data_gen_rl(out_dir, count: int = 60, seed: int = 0) -> tuple[str, str]:
+    """(train.parquet, val.parquet) written by the real `python -m data_gen rl` over every
+    registered family, in a fresh interpreter (as a user runs it)."""
+    import subprocess
+    import sys
 
-    from veritas.rl.dataset import chat_messages, task_row
-
-    rows = []
-    for i, task in enumerate(tasks):
-        row = task_row(task, chat_messages(task), i, split)
-        rows.append({"data_source": row["data_source"], "prompt": row["raw_prompt"], "ability": row["ability"],
-                     "reward_model": row["reward_model"], "extra_info": row["extra_info"]})
-    pq.write_table(pa.Table.from_pylist(rows), path)
-    return str(path)
+    subprocess.run([sys.executable, "-m", "data_gen", "rl", "--task-types", "all", "--count", str(count),
+                    "--seed", str(seed), "--out-dir", str(out_dir), "--val-ratio", "0.1", "--workers", "1",
+                    "--quiet"], cwd=REPO, check=True, capture_output=True, text=True)
+    return str(out_dir / "train.parquet"), str(out_dir / "val.parquet")

@@ -9,15 +9,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.rl.helpers import registered_mix, write_mix, write_rl_parquet
+from tests.rl.helpers import registered_mix, write_mix
+from veritas import rows
 from veritas.envs import Task, generate, list_task_types, verify
 from veritas.mixes import load_mix
 from veritas.rl.dataset import (
     DatasetConfigError,
     DynamicEnvDataset,
     PromptTooLongError,
-    chat_messages,
-    task_json,
     tokens_at_most_bytes,
 )
 
@@ -67,13 +66,6 @@ def test_row_layout_and_ground_truth_scores_one(tmp_path, tiny_tokenizer, task_t
         assert verify(task, row["reward_model"]["ground_truth"]).score == 1.0
 
 
-@pytest.mark.parametrize("task_type", TYPES)
-def test_task_json_is_to_json(task_type):
-    for seed in range(20):
-        task = generate(task_type, seed)
-        assert task_json(task) == task.to_json()
-
-
 def test_items_are_pure_functions_of_the_index(train_mix, tiny_tokenizer):
     a = DynamicEnvDataset([train_mix], tiny_tokenizer, None, {"max_prompt_length": 4096})
     b = DynamicEnvDataset([train_mix], tiny_tokenizer, None, {"max_prompt_length": 4096})
@@ -89,27 +81,27 @@ def test_items_are_pure_functions_of_the_index(train_mix, tiny_tokenizer):
 def test_overlong_prompts_are_skipped_never_truncated(train_mix, tiny_tokenizer):
     mix = load_mix(train_mix)
     n = 120
-    first = [verl_prompt_length(tiny_tokenizer, chat_messages(mix.generate(i))) for i in range(n)]
+    first = [verl_prompt_length(tiny_tokenizer, rows.chat_prompt(mix.generate(i))) for i in range(n)]
     # A limit every type can meet (a skip keeps the type) that still rejects many first candidates:
     # the largest of the per-type 30th percentiles.
     by_type: dict[str, list[int]] = {}
     for i in range(n):
         for k in range(3):
             by_type.setdefault(mix.item(i).task_type, []).append(
-                verl_prompt_length(tiny_tokenizer, chat_messages(mix.generate(i, k))))
+                verl_prompt_length(tiny_tokenizer, rows.chat_prompt(mix.generate(i, k))))
     limit = max(sorted(v)[len(v) * 3 // 10] for v in by_type.values())
     assert min(first) <= limit < max(first), "the families' prompts should vary in length"
     ds = DynamicEnvDataset(train_mix, tiny_tokenizer, None, {"max_prompt_length": limit})
-    rows = [ds[i] for i in range(n)]
-    for i, row in enumerate(rows):
+    items = [ds[i] for i in range(n)]
+    for i, row in enumerate(items):
         assert verl_prompt_length(tiny_tokenizer, row["raw_prompt"]) <= limit
         k = row["extra_info"]["candidate"]
         assert (k == 0) == (first[i] <= limit)
         assert Task.from_json(row["extra_info"]["task"]) == mix.generate(i, k)
         assert row["data_source"] == mix.item(i).task_type  # a skip keeps the task type
-    assert ds.stats["prompt_skips"] == sum(r["extra_info"]["candidate"] for r in rows) > 0
+    assert ds.stats["prompt_skips"] == sum(r["extra_info"]["candidate"] for r in items) > 0
     again = DynamicEnvDataset(train_mix, tiny_tokenizer, None, {"max_prompt_length": limit})
-    assert [_comparable(again[i]) for i in range(0, n, 7)] == [_comparable(rows[i]) for i in range(0, n, 7)]
+    assert [_comparable(again[i]) for i in range(0, n, 7)] == [_comparable(items[i]) for i in range(0, n, 7)]
 
 
 def test_a_limit_no_candidate_fits_is_a_clear_error(train_mix, tiny_tokenizer):
@@ -175,23 +167,26 @@ def test_bad_data_files_are_named(tmp_path, tiny_tokenizer):
 # ---------------------------------------------------------------- parquet (static data in verl's schema)
 
 
-def test_parquet_rows_are_served_in_order_with_long_ones_dropped(tmp_path, tiny_tokenizer):
-    tasks = [generate(TYPES[i % len(TYPES)], 500 + i) for i in range(40)]
-    path = write_rl_parquet(tmp_path / "d.parquet", tasks)
+def test_data_gen_parquet_rows_are_served_in_order_with_long_ones_dropped(data_gen_parquet, tiny_tokenizer):
+    path = data_gen_parquet[0]
+    table = pq.read_table(path).to_pylist()
     full = DynamicEnvDataset(path, tiny_tokenizer, None, {"max_prompt_length": 100_000})
-    assert len(full) == 40 and full.stats["parquet_rows_dropped"] == 0
-    for i in (0, 13, 39):
+    assert len(full) == len(table) and full.stats["parquet_rows_dropped"] == 0
+    assert {r["data_source"] for r in table} == set(TYPES)
+    for i in (0, len(table) // 2, len(table) - 1):
         row = full[i]
         assert set(row) == ROW_KEYS
-        assert Task.from_json(row["extra_info"]["task"]) == tasks[i]
-        assert row["raw_prompt"] == chat_messages(tasks[i]) and row["index"] == i
-        assert row["reward_model"]["ground_truth"] == tasks[i].answer
-    lengths = [verl_prompt_length(tiny_tokenizer, chat_messages(t)) for t in tasks]
+        task = Task.from_json(row["extra_info"]["task"])
+        assert row["data_source"] == task.task_type and row["index"] == table[i]["extra_info"]["index"]
+        assert row["raw_prompt"] == table[i]["prompt"] == rows.chat_prompt(task)
+        assert row["reward_model"]["ground_truth"] == task.answer
+        assert verify(task, row["reward_model"]["ground_truth"]).score == 1.0
+    lengths = [verl_prompt_length(tiny_tokenizer, r["prompt"]) for r in table]
     limit = int(statistics.median(lengths))
     short = DynamicEnvDataset(path, tiny_tokenizer, None, {"max_prompt_length": limit})
-    kept = [i for i, n in enumerate(lengths) if n <= limit]
+    kept = [table[i]["extra_info"]["index"] for i, n in enumerate(lengths) if n <= limit]
     assert [short[j]["index"] for j in range(len(short))] == kept
-    assert short.stats["parquet_rows_dropped"] == 40 - len(kept) > 0
+    assert short.stats["parquet_rows_dropped"] == len(table) - len(kept) > 0
 
 
 def test_parquet_without_task_info_is_refused(tmp_path, tiny_tokenizer):
@@ -216,7 +211,7 @@ def test_the_tiny_tokenizer_makes_at_most_one_token_per_ascii_character(tiny_tok
     from hypothesis import strategies as st
 
     assert tokens_at_most_bytes(tiny_tokenizer)
-    texts = [tiny_tokenizer.apply_chat_template(chat_messages(generate(t, s)), add_generation_prompt=True,
+    texts = [tiny_tokenizer.apply_chat_template(rows.chat_prompt(generate(t, s)), add_generation_prompt=True,
                                                 tokenize=False) for t in TYPES for s in range(5)]
 
     def count(text):

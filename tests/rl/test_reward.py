@@ -11,14 +11,14 @@ import pytest
 
 from tests.rl.helpers import REPO
 from veritas.envs import generate, list_task_types, wrong_answers
-from veritas.rl.dataset import chat_messages, task_row
+from veritas.rl.dataset import task_row
 from veritas.rl.reward import METRIC_KEYS, RewardRowError, compute_score
 
 TYPES = list_task_types()
 
 
 def row_for(task, index=0):
-    return task_row(task, chat_messages(task), index, "train", mix="test", candidate=0)
+    return task_row(task, index, "train", mix="test", candidate=0)
 
 
 def score(row, reply, **kwargs):
@@ -70,7 +70,7 @@ def test_format_bonus_rewards_only_a_wrong_answer_in_format():
 
 def test_prompt_skips_come_from_the_row():
     task = generate(TYPES[0], 1)
-    row = task_row(task, chat_messages(task), 0, "train", mix="m", candidate=3)
+    row = task_row(task, 0, "train", mix="m", candidate=3)
     assert score(row, task.answer)["prompt_skips"] == 3
 
 

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from tests.rl.helpers import compose_verl_config, grpo_overrides, write_rl_parquet
+from tests.rl.helpers import compose_verl_config, grpo_overrides
+from veritas import rows
 from veritas.envs import Task, generate, wrong_answers
-from veritas.rl.dataset import chat_messages, task_row
+from veritas.rl.dataset import task_row
 from veritas.rl.reward import METRIC_KEYS, RewardRowError
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def train_loader(dataset, config):
                               collate_fn=collate_fn, sampler=create_rl_sampler(config.data, dataset))
 
 
-def test_verl_factory_loads_our_class_by_path(in_repo, verl_config, tiny_tokenizer, mix_pair, tmp_path):
+def test_verl_factory_loads_our_class_by_path(in_repo, verl_config, tiny_tokenizer, data_gen_parquet):
     from verl.utils.dataset.rl_dataset import get_dataset_class
 
     cls = get_dataset_class(verl_config.data)
@@ -58,12 +59,16 @@ def test_verl_factory_loads_our_class_by_path(in_repo, verl_config, tiny_tokeniz
     row = val[3]
     assert row["extra_info"]["split"] == "val" and row["extra_info"]["mix"] == "all-val"
 
-    tasks = [generate(t, s) for t, s in zip([row["data_source"]] * 6, range(6))]
-    parquet = write_rl_parquet(tmp_path / "static.parquet", tasks)
-    static_config = compose_verl_config(grpo_overrides(parquet, parquet, 2048, verl_config.actor_rollout_ref.model.path))
-    static = build(static_config, tiny_tokenizer, "train")
-    assert type(static) is cls and len(static) == 6
-    assert Task.from_json(static[5]["extra_info"]["task"]) == tasks[5]
+    # static data from data_gen, through the same class and the same keys
+    train_parquet, val_parquet = data_gen_parquet
+    static_config = compose_verl_config(grpo_overrides(train_parquet, val_parquet, 4096,
+                                                       verl_config.actor_rollout_ref.model.path))
+    static_train, static_val = build(static_config, tiny_tokenizer, "train"), build(static_config, tiny_tokenizer, "val")
+    assert type(static_train) is cls and (len(static_train), len(static_val)) == (54, 6)
+    for row in (static_train[0], static_train[53], static_val[5]):
+        task = Task.from_json(row["extra_info"]["task"])
+        assert task == generate(task.task_type, task.seed, task.difficulty, task.language)
+        assert row["raw_prompt"] == rows.chat_prompt(task) and row["reward_model"]["ground_truth"] == task.answer
 
 
 def test_verl_max_samples_keys_cap_the_length(in_repo, mix_pair, tiny_model_dir, tiny_tokenizer):
@@ -114,21 +119,21 @@ def test_dataloader_two_workers_resume_and_split_disjointness(in_repo, verl_conf
 # ---------------------------------------------------------------- reward, through verl's reward loop
 
 
-def reward_batch(tokenizer, rows, replies, prompt_len=8, response_len=400):
+def reward_batch(tokenizer, items, replies, prompt_len=8, response_len=400):
     """A DataProto shaped like a rollout's output: left-padded prompts, right-padded responses."""
     from verl import DataProto
 
     pad = tokenizer.pad_token_id
-    prompts = torch.full((len(rows), prompt_len), pad)
-    responses = torch.full((len(rows), response_len), pad)
-    mask = torch.zeros((len(rows), prompt_len + response_len), dtype=torch.long)
+    prompts = torch.full((len(items), prompt_len), pad)
+    responses = torch.full((len(items), response_len), pad)
+    mask = torch.zeros((len(items), prompt_len + response_len), dtype=torch.long)
     for i, reply in enumerate(replies):
         ids = tokenizer(reply, add_special_tokens=False)["input_ids"][:response_len]
         assert tokenizer.decode(ids, skip_special_tokens=True) == reply, "the tiny tokenizer must round-trip replies"
         responses[i, : len(ids)] = torch.tensor(ids)
         mask[i, :prompt_len] = 1
         mask[i, prompt_len: prompt_len + len(ids)] = 1
-    obj = lambda key: np.array([r[key] for r in rows], dtype=object)  # noqa: E731
+    obj = lambda key: np.array([r[key] for r in items], dtype=object)  # noqa: E731
     return DataProto.from_dict(
         tensors={"prompts": prompts, "responses": responses, "attention_mask": mask},
         non_tensors={"data_source": obj("data_source"), "reward_model": obj("reward_model"),
@@ -156,18 +161,18 @@ def test_naive_reward_manager_scores_through_our_function(in_repo, verl_config, 
     fn = get_custom_reward_fn(verl_config)
     assert fn.args[0].__module__ == "veritas.rl.reward"  # loaded by path, pickles by module reference
     val = build(verl_config, tiny_tokenizer, "val")
-    rows, replies, expect = [], [], []
+    batch_rows, replies, expect = [], [], []
     for i in range(12):
         row = val[i]
         task = Task.from_json(row["extra_info"]["task"])
         misses = [w for w in wrong_answers(task) if w.isascii()] or ["no answer here"]
         for reply, right in ((task.answer, 1.0), (misses[0], 0.0), ("", 0.0)):
-            rows.append(row)
+            batch_rows.append(row)
             replies.append(reply)
             expect.append(right)
-    outputs = run_naive(verl_config, tiny_tokenizer, reward_batch(tiny_tokenizer, rows, replies))
+    outputs = run_naive(verl_config, tiny_tokenizer, reward_batch(tiny_tokenizer, batch_rows, replies))
     assert [o["reward_score"] for o in outputs] == expect
-    for out, row, right in zip(outputs, rows, expect):
+    for out, row, right in zip(outputs, batch_rows, expect):
         info = out["reward_extra_info"]
         assert tuple(info) == METRIC_KEYS
         assert info["acc"] == right and info["task_type"] == row["data_source"]
@@ -188,7 +193,7 @@ def test_reward_kwargs_and_where_verl_reads_the_reward_function(in_repo, mix_pai
     assert get_custom_reward_fn(legacy) is None
 
     task, wrong = formatted_wrong_answer()
-    row = task_row(task, chat_messages(task), 0, "val")
+    row = task_row(task, 0, "val")
     out = run_naive(shaped, tiny_tokenizer, reward_batch(tiny_tokenizer, [row], [wrong]))
     assert out[0]["reward_score"] == 0.25 and out[0]["reward_extra_info"]["acc"] == 0.0
 
@@ -201,7 +206,7 @@ def formatted_wrong_answer():
     for task_type in list_task_types():
         for seed in range(30):
             task = generate(task_type, seed)
-            row = task_row(task, chat_messages(task), 0, "val")
+            row = task_row(task, 0, "val")
             for wrong in wrong_answers(task):
                 result = compute_score(row["data_source"], wrong, task.answer, row["extra_info"])
                 if wrong.isascii() and result["format_ok"] == 1.0 and result["acc"] == 0.0:

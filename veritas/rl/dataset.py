@@ -25,7 +25,6 @@ one data section to the train and the validation dataset alike.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import json
 import logging
 import operator
@@ -36,7 +35,8 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
-from veritas.envs import Task, canonical_json
+from veritas import rows
+from veritas.envs import Task
 from veritas.mixes import OVERRIDABLE_KEYS, SPLIT_BLOCKS, Mix, MixError, is_mix_file, load_mix
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ logger = logging.getLogger(__name__)
 # data.max_prompt_length do not fit each other, and a clear error beats a silently skewed mix.
 MAX_CANDIDATES = 32
 PARQUET_COLUMNS = ("data_source", "prompt", "reward_model", "extra_info")
-REWARD_STYLE = "rule"
 
 
 class DatasetConfigError(ValueError):
@@ -111,44 +110,20 @@ class DataSettings:
         return cls(max_len, kwargs, bool(_get(config, "shuffle", False)), overrides)
 
 
-def chat_messages(task: Task, system_prompt: str | None = None) -> list[dict]:
-    """The conversation up to the model's turn: an optional system message, then the task prompt."""
-    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    messages.append({"role": "user", "content": task.prompt})
-    return messages
+def task_row(task: Task, index: int, split: str, system_prompt: str | None = None, **extra_info: Any) -> dict:
+    """One verl item for a task: the RL row data_gen writes (veritas.rows.rl_row), with verl's
+    item fields added (docs/verl-plugins.md has the layout). `ground_truth` is the reference
+    reply itself, so scoring it as a reply gives 1.0."""
+    row = rows.rl_row(task, index, split, system_prompt)
+    row["raw_prompt"] = row.pop("prompt")
+    row["extra_info"].update(extra_info)
+    row.update(index=int(index), tools_kwargs={}, interaction_kwargs={}, dummy_tensor=_dummy_tensor())
+    return row
 
 
-_TASK_FIELDS = tuple(f.name for f in dataclasses.fields(Task))
-
-
-def task_json(task: Task) -> str:
-    """Exactly `task.to_json()`, without the deep copy `dataclasses.asdict` makes (a third of an
-    item's cost for small tasks); tests/rl checks the two agree."""
-    return canonical_json({name: getattr(task, name) for name in _TASK_FIELDS})
-
-
-def task_row(task: Task, messages: list[dict], index: int, split: str, **extra_info: Any) -> dict:
-    """One verl row for a task (docs/verl-plugins.md has the layout). `ground_truth` is the
-    reference reply itself, so scoring it as a reply gives 1.0."""
-    info = {
-        "index": int(index),
-        "task_id": int(task.task_id),
-        "task_type": task.task_type,
-        "split": split,
-        "task": task_json(task),
-        **extra_info,
-    }
-    return {
-        "data_source": task.task_type,
-        "raw_prompt": messages,
-        "ability": task.env,
-        "reward_model": {"style": REWARD_STYLE, "ground_truth": task.answer},
-        "extra_info": info,
-        "index": int(index),
-        "tools_kwargs": {},
-        "interaction_kwargs": {},
-        "dummy_tensor": torch.tensor([0], dtype=torch.uint8),
-    }
+def _dummy_tensor() -> torch.Tensor:
+    # verl's batch must hold one tensor; RLHFDataset adds the same.
+    return torch.tensor([0], dtype=torch.uint8)
 
 
 class _MixSource:
@@ -305,7 +280,7 @@ class DynamicEnvDataset(Dataset):
         limit = min(MAX_CANDIDATES, mix.max_candidates)
         for candidate in range(limit):
             task = mix.generate(local, candidate)
-            messages = chat_messages(task, mix.system_prompt)
+            messages = rows.chat_prompt(task, mix.system_prompt)
             if self._fits(messages):
                 if candidate:
                     if not self.stats["prompt_skips"]:
@@ -313,7 +288,7 @@ class DynamicEnvDataset(Dataset):
                                        "(extra_info.candidate and the reward metric prompt_skips count them)",
                                        mix.source, self.settings.max_prompt_length)
                     self.stats["prompt_skips"] += candidate
-                return task_row(task, messages, index, mix.split, mix=mix.name, candidate=candidate)
+                return task_row(task, index, mix.split, mix.system_prompt, mix=mix.name, candidate=candidate)
         item = mix.item(local)
         raise PromptTooLongError(
             f"{mix.source}: item {local} ({item.task_type}, difficulty {item.difficulty or 'mixed'}): none of "
@@ -337,7 +312,7 @@ class DynamicEnvDataset(Dataset):
             "index": int(index),
             "tools_kwargs": info.get("tools_kwargs") or {},
             "interaction_kwargs": info.get("interaction_kwargs") or {},
-            "dummy_tensor": torch.tensor([0], dtype=torch.uint8),
+            "dummy_tensor": _dummy_tensor(),
         }
 
     # ---------------------------------------------------------------- verl hooks
