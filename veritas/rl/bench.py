@@ -2,16 +2,17 @@
 
 Prints
 - dataset: rows per second from DynamicEnvDataset.__getitem__ (task generation, chat messages,
-  the token-length check with a real tokenizer, the row), and the seconds for one GRPO batch of
-  1,024 prompts (target < 1 s);
+  the token-length check with a real tokenizer, the row), the seconds for one GRPO batch of
+  1,024 prompts (target < 1 s), and the time per item of each task type;
 - reward: compute_score calls per second over 1,024 prompts x 8 replies (right, wrong, no answer,
   with and without a reasoning block), and the seconds for those 8,192 replies (target < 0.5 s),
   next to the same scoring without the parsed-task cache.
 
 The tokenizer is the tiny offline one (veritas.testing.tiny_model) unless --tokenizer names a
 local tokenizer folder. The mix is train/mixes/lgc-v2-train.yaml when all its families are
-registered, else a mix over every registered family. The machine may be shared: compare numbers
-from one run.
+registered, else a mix over every registered family. The machine may be shared: CPU time is the
+figure to compare, except for families that work in a helper process (trace runs its programs in
+a sandbox worker, whose CPU time is not ours): read their wall time on a quiet machine.
 """
 
 from __future__ import annotations
@@ -106,9 +107,18 @@ def run(args: argparse.Namespace) -> dict:
     rows: list[dict] = []
     offset = 0
 
+    per_type: dict[str, list[float]] = {}  # task type -> [items, wall seconds]
+
     def one_batch() -> None:
         nonlocal rows, offset
-        batch = [dataset[offset + i] for i in range(PROMPTS)]
+        batch = []
+        for i in range(PROMPTS):
+            t0 = time.perf_counter()
+            row = dataset[offset + i]
+            spent = per_type.setdefault(row["data_source"], [0, 0.0])
+            spent[0] += 1
+            spent[1] += time.perf_counter() - t0
+            batch.append(row)
         offset += PROMPTS
         rows = rows or batch
 
@@ -144,6 +154,7 @@ def run(args: argparse.Namespace) -> dict:
         "dataset_cpu_s_per_1024": dataset_cpu,
         "dataset_wall_s_per_1024": dataset_wall,
         "dataset_items_per_cpu_s": PROMPTS / dataset_cpu,
+        "dataset_wall_ms_per_item_by_type": {t: 1e3 * sec / n for t, (n, sec) in sorted(per_type.items())},
         "prompt_skips": dataset.stats["prompt_skips"],
         "items_read": dataset.stats["items"],
         "reward_cpu_s_per_8192": reward_cpu,
@@ -182,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dataset  {r['dataset_items_per_cpu_s']:>9,.0f} items/s  {r['dataset_cpu_s_per_1024']:.3f} s CPU "
           f"({r['dataset_wall_s_per_1024']:.3f} s wall) per 1,024 prompts  (target < 1 s; "
           f"{r['prompt_skips']} long prompts skipped in {r['items_read']} items)")
+    by_type = sorted(r["dataset_wall_ms_per_item_by_type"].items(), key=lambda kv: -kv[1])
+    print("         ms per item (wall): " + ", ".join(f"{t} {ms:.2f}" for t, ms in by_type))
     print(f"reward   {r['reward_calls_per_cpu_s']:>9,.0f} calls/s  {r['reward_cpu_s_per_8192']:.3f} s CPU "
           f"({r['reward_wall_s_per_8192']:.3f} s wall) per 1,024 x 8 replies  (target < 0.5 s; "
           f"{r['right_replies']} of {r['replies']} right)")
