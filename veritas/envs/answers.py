@@ -55,42 +55,55 @@ def last_boxed(text: str, max_len: int = 10_000) -> str | None:
     return None
 
 
-def fenced_blocks(text: str, max_blocks: int = 64) -> list[tuple[str, str]]:
-    """Markdown fenced blocks as (info_string, body), in order; at most max_blocks.
+def _fence_spans(text: str):
+    """Yield (info_start, info_end, body_start, body_end) for each fenced block, in order.
 
-    A block opens with ``` (optionally followed by a language tag on the same line) and closes
-    at the next ```; the body excludes the newline after the opening line.
+    A block opens with ``` (optionally followed by an info string such as a language tag on the
+    same line) and closes at the next ```; the body excludes the newline after the opening line;
+    ```x``` on one line is a block with body "x" and no info string. Linear in len(text): the
+    position of the next newline is cached, so many fences on one long line do not each rescan it.
     """
-    blocks: list[tuple[str, str]] = []
     pos = 0
-    n = len(text)
-    while len(blocks) < max_blocks:
+    newline = -2  # the first newline at or after the last fence looked at; -1 once none is left
+    while True:
         open_at = text.find("```", pos)
         if open_at < 0:
-            break
-        line_end = text.find("\n", open_at + 3)
-        close_search_from = open_at + 3
-        info = ""
-        if line_end >= 0:
-            candidate_info = text[open_at + 3:line_end]
-            close_inline = candidate_info.find("```")
-            if close_inline >= 0:
-                # ```inline``` on one line: no info string.
-                body = candidate_info[:close_inline]
-                blocks.append(("", body))
-                pos = open_at + 3 + close_inline + 3
+            return
+        start = open_at + 3
+        if newline != -1 and newline < start:
+            newline = text.find("\n", start)
+        body_start = info_end = start
+        if newline >= 0:
+            inline_close = text.find("```", start, newline)
+            if inline_close >= 0:
+                yield start, start, start, inline_close
+                pos = inline_close + 3
                 continue
-            info = candidate_info.strip()
-            close_search_from = line_end + 1
-        close_at = text.find("```", close_search_from)
+            info_end, body_start = newline, newline + 1
+        close_at = text.find("```", body_start)
         if close_at < 0:
-            break
-        body = text[close_search_from:close_at] if line_end >= 0 else text[open_at + 3:close_at]
-        blocks.append((info, body))
+            return
+        yield start, info_end, body_start, close_at
         pos = close_at + 3
-        if pos >= n:
+
+
+def fenced_blocks(text: str, max_blocks: int = 64) -> list[tuple[str, str]]:
+    """Markdown fenced blocks as (info_string, body), in order; at most max_blocks."""
+    blocks: list[tuple[str, str]] = []
+    for info_start, info_end, body_start, body_end in _fence_spans(text):
+        if len(blocks) >= max_blocks:
             break
+        blocks.append((text[info_start:info_end].strip(), text[body_start:body_end]))
     return blocks
+
+
+def last_fenced_block(text: str) -> str | None:
+    """Body of the last fenced block (fences paired from the start as fenced_blocks pairs them),
+    or None when there is none."""
+    last = None
+    for span in _fence_spans(text):
+        last = span
+    return None if last is None else text[last[2]:last[3]]
 
 
 def last_inline_code(text: str, max_len: int = 10_000) -> str | None:
