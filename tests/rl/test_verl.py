@@ -8,6 +8,7 @@ import asyncio
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from tests.rl.helpers import compose_verl_config, grpo_overrides
 from veritas import rows
@@ -219,3 +220,23 @@ def test_a_row_from_another_data_set_is_an_error_not_a_zero(in_repo, verl_config
                "extra_info": {"index": 0, "split": "test", "question": "How many?"}}
     with pytest.raises(RewardRowError, match=r"extra_info\['task'\] is missing.*openai/gsm8k"):
         run_naive(verl_config, tiny_tokenizer, reward_batch(tiny_tokenizer, [foreign], ["The answer is 72."]))
+
+
+@pytest.mark.parametrize("stem", ["lgc-v2", "trace", "lgc-v2-trace"])
+def test_shipped_mix_pairs_through_verl(in_repo, tiny_model_dir, tiny_tokenizer, stem):
+    from veritas.envs import list_task_types
+    from veritas.rl.dataset import DatasetConfigError
+
+    train, val = f"train/mixes/{stem}-train.yaml", f"train/mixes/{stem}-val.yaml"
+    config = compose_verl_config(grpo_overrides(train, val, 4096, tiny_model_dir))
+    declared = {e["task_type"] for e in yaml.safe_load(open(train, encoding="utf-8"))["tasks"]}
+    if not declared <= set(list_task_types()):  # families land one by one
+        with pytest.raises(DatasetConfigError, match="unknown task_type"):
+            build(config, tiny_tokenizer, "train")
+        return
+    train_ds, val_ds = build(config, tiny_tokenizer, "train"), build(config, tiny_tokenizer, "val")
+    assert len(train_ds) == 1_000_000 and len(val_ds) <= 512
+    seen = {(r["data_source"], r["extra_info"]["task_id"]) for r in (train_ds[i] for i in range(0, 4000, 10))}
+    val_seen = {(r["data_source"], r["extra_info"]["task_id"]) for r in (val_ds[i] for i in range(len(val_ds)))}
+    assert {t for t, _ in seen} == declared and {t for t, _ in val_seen} == declared
+    assert not seen & val_seen
