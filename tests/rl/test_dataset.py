@@ -17,7 +17,8 @@ from veritas.rl.dataset import (
     DatasetConfigError,
     DynamicEnvDataset,
     PromptTooLongError,
-    tokens_at_most_bytes,
+    byte_bound_forms,
+    fits_by_bytes,
 )
 
 TYPES = list_task_types()
@@ -206,25 +207,35 @@ def test_parquet_without_task_info_is_refused(tmp_path, tiny_tokenizer):
 # ---------------------------------------------------------------- the byte bound behind the fast length check
 
 
-def test_the_tiny_tokenizer_makes_at_most_one_token_per_ascii_character(tiny_tokenizer):
+def test_the_tiny_tokenizer_makes_at_most_one_token_per_byte(tiny_tokenizer):
+    import unicodedata
+
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    assert tokens_at_most_bytes(tiny_tokenizer)
+    forms = byte_bound_forms(tiny_tokenizer)
+    assert forms == ("NFC",)
     texts = [tiny_tokenizer.apply_chat_template(rows.chat_prompt(generate(t, s)), add_generation_prompt=True,
                                                 tokenize=False) for t in TYPES for s in range(5)]
 
     def count(text):
         return len(tiny_tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    assert all(count(t) <= len(t.encode()) for t in texts)
+    for text in texts:
+        assert count(text) <= len(text.encode())
+        assert fits_by_bytes(text, count(text) - 1, forms) is False  # never claims a fit that is not one
 
-    @settings(max_examples=200, deadline=None)
-    @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(st.characters(exclude_categories=["Cs"]), max_size=200))
     def bound_holds(text):
-        assert count(text) <= len(text)
+        if unicodedata.is_normalized("NFC", text):
+            assert count(text) <= len(text.encode())
+        if fits_by_bytes(text, 50, forms):
+            assert count(text) <= 50
 
     bound_holds()
+    assert not fits_by_bytes("e\u0301" * 10, 100, forms)  # not NFC: the tokenizer would change it
+    assert fits_by_bytes("\u00e9" * 10, 20, forms) and not fits_by_bytes("\u00e9" * 10, 19, forms)
 
 
 def _fast(tokenizer_obj):
@@ -238,18 +249,19 @@ def test_tokenizers_that_may_exceed_one_token_per_byte_are_measured():
 
     vocab = {"[UNK]": 0, "a": 1, "b": 2}
     # SentencePiece style: a prepended marker can add a token the text does not contain.
-    sp = Tokenizer(models.BPE(vocab=dict(vocab, **{"▁": 3}), merges=[], unk_token="[UNK]"))
+    sp = Tokenizer(models.BPE(vocab=dict(vocab, **{"\u2581": 3}), merges=[], unk_token="[UNK]"))
     sp.pre_tokenizer = pre_tokenizers.Metaspace()
-    assert not tokens_at_most_bytes(_fast(sp))
+    assert byte_bound_forms(_fast(sp)) is None
     prefixed = Tokenizer(models.BPE(vocab=dict(vocab), merges=[]))
     prefixed.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    assert not tokens_at_most_bytes(_fast(prefixed))
-    lowered = Tokenizer(models.BPE(vocab=dict(vocab), merges=[]))
-    lowered.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    lowered.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Prepend("▁")])
-    assert not tokens_at_most_bytes(_fast(lowered))
+    assert byte_bound_forms(_fast(prefixed)) is None
+    prepending = Tokenizer(models.BPE(vocab=dict(vocab), merges=[]))
+    prepending.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    prepending.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Prepend("\u2581")])
+    assert byte_bound_forms(_fast(prepending)) is None
     plain = Tokenizer(models.BPE(vocab=dict(vocab), merges=[]))
     plain.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    plain.normalizer = normalizers.Sequence([normalizers.NFC()])
-    assert tokens_at_most_bytes(_fast(plain))
-    assert not tokens_at_most_bytes(object())
+    plain.normalizer = normalizers.Sequence([normalizers.NFKC()])
+    assert byte_bound_forms(_fast(plain)) == ("NFKC",)
+    assert byte_bound_forms(object()) is None
+    assert fits_by_bytes("short", 100, None) is False

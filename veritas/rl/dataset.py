@@ -29,6 +29,7 @@ import json
 import logging
 import operator
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,7 +158,7 @@ class DynamicEnvDataset(Dataset):
         self.settings = DataSettings.from_config(config)
         if self.settings.max_prompt_length is not None and tokenizer is None:
             raise DatasetConfigError("data.max_prompt_length is set but no tokenizer was given to count tokens")
-        self._tokens_at_most_bytes = tokens_at_most_bytes(tokenizer)
+        self._byte_bound_forms = byte_bound_forms(tokenizer)
         self.data_files = _file_list(data_files)
         self.sources = [self._open(path) for path in self.data_files]
         self._starts = []
@@ -256,8 +257,8 @@ class DynamicEnvDataset(Dataset):
         if limit is None:
             return True
         text = self._render(messages)
-        # Byte-level BPE makes at most one token per byte, so a short ASCII prompt needs no encoding.
-        if self._tokens_at_most_bytes and len(text) <= limit and text.isascii():
+        # Byte-level BPE makes at most one token per byte, so a prompt of few bytes needs no encoding.
+        if fits_by_bytes(text, limit, self._byte_bound_forms):
             return True
         return len(self.tokenizer(text, add_special_tokens=False, return_attention_mask=False)["input_ids"]) <= limit
 
@@ -338,24 +339,27 @@ def _file_list(data_files) -> list[str]:
     return [os.path.expanduser(os.fspath(f)) for f in files]
 
 
-_ASCII_IDENTITY_NORMALIZERS = {"NFC", "NFD", "NFKC", "NFKD"}  # the identity on ASCII text
+_UNICODE_FORMS = {"NFC", "NFD", "NFKC", "NFKD"}
 
 
-def tokens_at_most_bytes(tokenizer) -> bool:
-    """True when the tokenizer provably makes at most one token per character of an ASCII text:
-    a byte-level BPE (every token covers at least one byte, every added token at least one
-    character) that adds no prefix space and whose normalizer leaves ASCII unchanged. GPT-2,
-    Qwen and Llama-3 style tokenizers qualify; SentencePiece ones (which prepend a marker) do not."""
+def byte_bound_forms(tokenizer) -> tuple[str, ...] | None:
+    """The Unicode normalization forms the tokenizer applies, when it provably makes at most one
+    token per byte of a text those forms leave unchanged; None when it does not.
+
+    That holds for a byte-level BPE (every token covers at least one byte, every added token at
+    least one character) that adds no prefix space and whose normalizer is only NFC/NFD/NFKC/NFKD
+    (GPT-2, Qwen, Llama-3 style). SentencePiece tokenizers, which prepend a marker, do not qualify.
+    """
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is None:
-        return False
+        return None
     try:
         spec = json.loads(backend.to_str())
     except (AttributeError, TypeError, ValueError):
-        return False
+        return None
     model = spec.get("model") or {}
     if model.get("type") != "BPE" or model.get("byte_fallback"):
-        return False
+        return None
 
     def flat(node, key):
         if not node:
@@ -365,8 +369,19 @@ def tokens_at_most_bytes(tokenizer) -> bool:
     pre = flat(spec.get("pre_tokenizer"), "pretokenizers")
     byte_level = [p for p in pre if p.get("type") == "ByteLevel"]
     if not byte_level or any(p.get("add_prefix_space") for p in byte_level):
-        return False
+        return None
     if any(p.get("type") not in ("ByteLevel", "Split") for p in pre):
+        return None
+    forms = tuple(n.get("type") for n in flat(spec.get("normalizer"), "normalizers"))
+    return forms if all(f in _UNICODE_FORMS for f in forms) else None
+
+
+def fits_by_bytes(text: str, limit: int, forms: tuple[str, ...] | None) -> bool:
+    """True when `text` certainly encodes to at most `limit` tokens under a tokenizer with
+    byte_bound_forms() == forms (False means: count them). A text already in every form is left
+    unchanged by the normalizer (normalization is stable across Unicode versions)."""
+    if forms is None or len(text) > limit:
         return False
-    normalizers = flat(spec.get("normalizer"), "normalizers")
-    return all(n.get("type") in _ASCII_IDENTITY_NORMALIZERS for n in normalizers)
+    if text.isascii():
+        return True
+    return all(unicodedata.is_normalized(f, text) for f in forms) and len(text.encode("utf-8")) <= limit
