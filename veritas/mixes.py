@@ -12,17 +12,22 @@ and turns an item index into a task, as a pure function of (mix, index).
       - {task_type: dyck_language, weight: 2}
       - {task_type: sudoku, weight: 1, difficulty: 2}    # per-entry override
 
-A curriculum ramps the difficulty linearly with the item index (which is the training step times
-the batch size when verl reads the dataset in order, data.shuffle=false):
+A curriculum ramps the difficulty with the item index (which is the training step times the
+batch size when verl reads the dataset in order, data.shuffle=false). The levels from start to end
+take equal shares of the first `over_items` items; later items stay at `end`:
 
     difficulty: {start: 1, end: 5, over_items: 200000}
+
+Task type: item i's type is drawn from the weights with a hash of (mix seed, i) alone, so the
+mix's proportions hold exactly in expectation whatever a consumer later skips.
 
 Seeds: every family has at least 10^8 seeds; the splits take disjoint blocks of them (train
 [0, 9*10^7), val [9*10^7, 9.5*10^7), test [9.5*10^7, 10^8)), so train, validation and held-out
 evaluation never share a task by construction. Within a block, item i gets seed perm(i), a
 bijection keyed by the mix seed: no two items of one mix share a task. When a consumer must skip a
-candidate (e.g. a prompt too long for the model), candidate k of item i uses perm(i + k * size),
-which no other item uses.
+candidate (e.g. a prompt too long for the model), candidate k of item i keeps the type and uses
+seed perm(i + k * size), which no other item of the mix uses; `max_candidates` = block // size
+(at least 4, as size is capped at a quarter of the block) says how many there are.
 """
 
 from __future__ import annotations
@@ -40,10 +45,17 @@ SPLIT_BLOCKS: dict[str, tuple[int, int]] = {
     "test": (95_000_000, 100_000_000),
 }
 MIXED = "mixed"
+# Keys a consumer may replace from outside the file (load_mix(path, overrides)).
+OVERRIDABLE_KEYS = ("size", "seed", "difficulty", "language", "system_prompt")
 
 
 class MixError(ValueError):
     """A mix file that cannot be used; the message names the file and the key."""
+
+
+def max_size(split: str) -> int:
+    lo, hi = SPLIT_BLOCKS[split]
+    return (hi - lo) // 4
 
 
 @dataclass(frozen=True)
@@ -53,8 +65,12 @@ class Curriculum:
     over_items: int
 
     def level(self, index: int) -> int:
-        frac = min(1.0, index / self.over_items)
-        return int(round(self.start + (self.end - self.start) * frac))
+        """Levels start..end (either direction) in equal stages over the first over_items items."""
+        steps = abs(self.end - self.start)
+        if steps == 0:
+            return self.start
+        stage = min(steps, index * (steps + 1) // self.over_items)
+        return self.start + stage if self.end > self.start else self.start - stage
 
 
 @dataclass(frozen=True)
@@ -86,9 +102,18 @@ class Mix:
     language: str = "en"
     system_prompt: str | None = None
     source: str = "<memory>"
-    _cumulative: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    # Derived in __post_init__ (also after dataclasses.replace), never passed in.
+    _cumulative: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _affine: tuple[int, int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.split not in SPLIT_BLOCKS:
+            raise MixError(f"{self.source}: split must be one of {sorted(SPLIT_BLOCKS)}, got {self.split!r}")
+        limit = max_size(self.split)
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 < self.size <= limit:
+            raise MixError(f"{self.source}: size must be an int in [1, {limit}] for split {self.split!r}, got {self.size!r}")
+        if not self.entries:
+            raise MixError(f"{self.source}: a mix needs at least one task entry")
         total = sum(e.weight for e in self.entries)
         acc, cum = 0.0, []
         for e in self.entries:
@@ -96,31 +121,46 @@ class Mix:
             cum.append(acc)
         cum[-1] = 1.0
         object.__setattr__(self, "_cumulative", tuple(cum))
-
-    @property
-    def task_types(self) -> list[str]:
-        return [e.task_type for e in self.entries]
-
-    def _seed_for(self, position: int) -> int:
-        """Bijection of [0, block_len) keyed by the mix seed: an affine map with a unit multiplier."""
+        # The seed permutation of the split's block: x -> lo + (a*x + b) mod n with gcd(a, n) = 1.
         lo, hi = SPLIT_BLOCKS[self.split]
         n = hi - lo
         key = derive_seed("mix-permutation", self.seed)
         a = key % n
         while math.gcd(a, n) != 1:
             a += 1
-        b = (key >> 64) % n
-        return lo + (a * (position % n) + b) % n
+        object.__setattr__(self, "_affine", (a, (key >> 64) % n, n))
+
+    @property
+    def task_types(self) -> list[str]:
+        return [e.task_type for e in self.entries]
+
+    @property
+    def max_candidates(self) -> int:
+        """How many distinct candidates each item has (candidate k < max_candidates)."""
+        lo, hi = SPLIT_BLOCKS[self.split]
+        return (hi - lo) // self.size
+
+    @property
+    def has_curriculum(self) -> bool:
+        return any(isinstance(e.difficulty, Curriculum) for e in self.entries)
+
+    def _seed_for(self, position: int) -> int:
+        a, b, n = self._affine
+        return SPLIT_BLOCKS[self.split][0] + (a * position + b) % n
+
+    def entry_for(self, index: int) -> MixEntry:
+        u = (derive_seed("mix-type", self.seed, index) >> 200) / float(1 << 56)
+        for e, edge in zip(self.entries, self._cumulative):
+            if u < edge:
+                return e
+        return self.entries[-1]
 
     def item(self, index: int, candidate: int = 0) -> MixItem:
         if not 0 <= index < self.size:
             raise IndexError(f"item {index} is outside mix {self.name!r} of size {self.size}")
-        u = (derive_seed("mix-type", self.seed, index, candidate) >> 200) / float(1 << 56)
-        entry = self.entries[-1]
-        for e, edge in zip(self.entries, self._cumulative):
-            if u < edge:
-                entry = e
-                break
+        if not 0 <= candidate < self.max_candidates:
+            raise IndexError(f"candidate {candidate} of mix {self.name!r}: there are {self.max_candidates} per item")
+        entry = self.entry_for(index)
         if isinstance(entry.difficulty, Curriculum):
             difficulty: int | None = entry.difficulty.level(index)
         elif entry.difficulty == MIXED:
@@ -164,7 +204,9 @@ _TOP_KEYS = {"name", "split", "size", "seed", "difficulty", "language", "system_
 _ENTRY_KEYS = {"task_type", "weight", "difficulty"}
 
 
-def mix_from_dict(data: dict, source: str = "<memory>") -> Mix:
+def mix_from_dict(data: dict, source: str = "<memory>", default_name: str | None = None) -> Mix:
+    """Validate a mix given as a mapping; `source` labels every error message. The name defaults to
+    `default_name`, else the stem of `source`."""
     if not isinstance(data, dict):
         raise MixError(f"{source}: a mix is a YAML mapping, got {type(data).__name__}")
     unknown = set(data) - _TOP_KEYS
@@ -177,13 +219,14 @@ def mix_from_dict(data: dict, source: str = "<memory>") -> Mix:
     if split not in SPLIT_BLOCKS:
         raise MixError(f"{source}: split must be one of {sorted(SPLIT_BLOCKS)}, got {split!r}")
     size = data["size"]
-    block = SPLIT_BLOCKS[split][1] - SPLIT_BLOCKS[split][0]
-    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= block // 4:
-        raise MixError(f"{source}: size must be an int in [1, {block // 4}] for split {split!r}, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= max_size(split):
+        raise MixError(f"{source}: size must be an int in [1, {max_size(split)}] for split {split!r}, got {size!r}")
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise MixError(f"{source}: seed must be a non-negative int, got {seed!r}")
     language = data.get("language", "en")
+    if not isinstance(language, str):
+        raise MixError(f"{source}: language must be a string such as 'en', got {language!r}")
     system_prompt = data.get("system_prompt")
     if system_prompt is not None and not isinstance(system_prompt, str):
         raise MixError(f"{source}: system_prompt must be a string or null")
@@ -204,7 +247,7 @@ def mix_from_dict(data: dict, source: str = "<memory>") -> Mix:
             raise MixError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}")
         task_type = raw.get("task_type")
         if task_type not in known:
-            raise MixError(f"{where}: unknown task_type {task_type!r}; known: {', '.join(sorted(known))}")
+            raise MixError(f"{where}: unknown task_type {task_type!r}; known: {', '.join(sorted(known)) or '(none registered)'}")
         if language not in get_family(task_type).languages:
             raise MixError(f"{where}: {task_type} has no language {language!r}")
         weight = raw.get("weight", 1.0)
@@ -214,12 +257,13 @@ def mix_from_dict(data: dict, source: str = "<memory>") -> Mix:
         entries.append(MixEntry(task_type, float(weight), difficulty))
     if len({e.task_type for e in entries}) != len(entries):
         raise MixError(f"{source}: a task_type is listed twice")
-    name = data.get("name") or os.path.splitext(os.path.basename(source))[0]
+    name = data.get("name") or default_name or os.path.splitext(os.path.basename(source))[0]
     return Mix(str(name), split, size, seed, tuple(entries), language, system_prompt, source)
 
 
 def load_mix(path: str | os.PathLike, overrides: dict | None = None) -> Mix:
-    """Read and validate a mix file. `overrides` replace top-level keys (e.g. {"size": 64})."""
+    """Read and validate a mix file. `overrides` replace top-level keys (OVERRIDABLE_KEYS, e.g.
+    {"size": 64}); errors then name the file as `PATH (with overrides ...)`."""
     import yaml
 
     path = os.fspath(path)
@@ -230,9 +274,16 @@ def load_mix(path: str | os.PathLike, overrides: dict | None = None) -> Mix:
         raise MixError(f"{path}: cannot read mix file: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise MixError(f"{path}: not valid YAML: {exc}") from None
+    source = path
     if overrides:
-        data = {**(data or {}), **overrides}
-    return mix_from_dict(data, source=path)
+        bad = sorted(set(overrides) - set(OVERRIDABLE_KEYS))
+        if bad:
+            raise MixError(f"{path}: cannot override {bad}; overridable keys: {list(OVERRIDABLE_KEYS)}")
+        if not isinstance(data, dict):
+            raise MixError(f"{path}: a mix is a YAML mapping, got {type(data).__name__}")
+        data = {**data, **overrides}
+        source = f"{path} (with overrides {dict(sorted(overrides.items()))})"
+    return mix_from_dict(data, source=source, default_name=os.path.splitext(os.path.basename(path))[0])
 
 
 def is_mix_file(path: str | os.PathLike) -> bool:
