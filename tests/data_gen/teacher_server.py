@@ -10,12 +10,11 @@ answers its first request with 429 and its second with 500, and refuses a wrong 
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from veritas.envs import worked_solution, wrong_answers
+
+from ..chat_server import ChatCompletionsServer, completion
 
 KINDS = ("answer", "wrong", "solution", "reasoning", "wrong")
 
@@ -39,57 +38,18 @@ def expected_text(message: dict) -> str:
     return message["content"]
 
 
-class ScriptedTeacher:
+class ScriptedTeacher(ChatCompletionsServer):
     def __init__(self, tasks, api_key: str, faults=(429, 500), delay: float = 0.0, always: int | None = None):
+        super().__init__()
         self.by_prompt = {t.prompt: t for t in tasks}
         self.api_key = api_key
         self.faults = list(faults)
         self.delay = delay
         self.always = always  # answer every request with this status (a server that stays down)
-        self.lock = threading.Lock()
         self.requests = 0
         self.statuses: list[int] = []
         self.served: dict = {}  # (task_id, seed) -> (kind, message)
         self.seeds_by_task: dict = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-                body = json.dumps(payload).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client was killed mid-request (the resume test does that)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                request = json.loads(self.rfile.read(length))
-                status, payload, headers = server.handle(self.path, self.headers.get("Authorization"), request)
-                self._send(status, payload, headers)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def handle(self, path: str, auth: str | None, request: dict):
         with self.lock:
@@ -112,11 +72,7 @@ class ScriptedTeacher:
         with self.lock:
             self.served[(task.task_id, seed)] = (kind, message)
             self.seeds_by_task.setdefault(task.task_id, set()).add(seed)
-        return self._status(200, {
-            "id": f"chatcmpl-{self.requests}", "object": "chat.completion", "model": request["model"],
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-        })
+        return self._status(200, completion(request, message))
 
     def _status(self, status, payload, headers=None):
         with self.lock:

@@ -11,9 +11,32 @@ SCRIPT_NAME="$(basename "${BASH_SOURCE[1]:-${0}}")"
 # Environment variables whose values are secrets: never printed, masked wherever text is shown.
 SECRET_VARS=(HF_TOKEN HUGGING_FACE_HUB_TOKEN WANDB_API_KEY OPENAI_API_KEY)
 
+# The model both trainers start from unless MODEL says otherwise (docs/training.md says why).
+# shellcheck disable=SC2034  # read by the trainers that source this file
+DEFAULT_MODEL="Qwen/Qwen2.5-1.5B-Instruct"
+
 die() {
     echo "$SCRIPT_NAME: error: $(mask "$*")" >&2
     exit 1
+}
+
+# parse_launcher_args ARGS...: a trainer's command line. Sets dry_run, nohup_mode and
+# user_overrides (the KEY=VALUE arguments, in order); calls the script's own `usage` for --help.
+parse_launcher_args() {
+    dry_run=0
+    nohup_mode=0
+    user_overrides=()
+    local arg
+    for arg in "$@"; do
+        case "$arg" in
+            -h | --help) usage; exit 0 ;;
+            --dry-run) dry_run=1 ;;
+            --nohup) nohup_mode=1 ;;
+            -*) die "unknown option '$arg' (see --help)" ;;
+            *=*) user_overrides+=("$arg") ;;
+            *) die "'$arg' is not a KEY=VALUE override (see --help)" ;;
+        esac
+    done
 }
 
 info() {

@@ -40,19 +40,7 @@ train/artifacts/tensorboard/<EXP>/, W&B train/artifacts/wandb/, Hydra train/outp
 USAGE
 }
 
-dry_run=0
-nohup_mode=0
-user_overrides=()
-for arg in "$@"; do
-    case "$arg" in
-        -h | --help) usage; exit 0 ;;
-        --dry-run) dry_run=1 ;;
-        --nohup) nohup_mode=1 ;;
-        -*) die "unknown option '$arg' (see --help)" ;;
-        *=*) user_overrides+=("$arg") ;;
-        *) die "'$arg' is not a KEY=VALUE override (see --help)" ;;
-    esac
-done
+parse_launcher_args "$@"
 
 load_env_file
 
@@ -60,7 +48,7 @@ load_env_file
 MIX="${MIX:-lgc-v2}"
 ALGO="${ALGO:-grpo}"
 PRESET="${PRESET:-}"
-MODEL="${MODEL:-Qwen/Qwen2.5-1.5B-Instruct}"
+MODEL="${MODEL:-$DEFAULT_MODEL}"
 NNODES="${NNODES:-1}"
 PROJECT="${PROJECT:-veritas-rl}"
 LORA_LR="${LORA_LR:-1e-5}"

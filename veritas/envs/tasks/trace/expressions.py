@@ -386,17 +386,17 @@ class ExpressionWriter:
     def int_call(self, b):
         return self.call(INT, b)
 
-    def int_cond(self, b):
+    def conditional(self, kind, b, hull):
+        """`a if cond else c`; hull(a.info, c.info) bounds a value that may come from either branch."""
         if b <= 0:
             return None
-        a = self.gen(INT, b - 1)
-        c = self.gen(INT, b - 1)
+        a = self.gen(kind, b - 1)
+        c = self.gen(kind, b - 1)
         cond = self.gen(BOOL, b - 1)
-        return E(
-            f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}",
-            COND,
-            I_int(min(a.info.lo, c.info.lo), max(a.info.hi, c.info.hi)),
-        )
+        return E(f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}", COND, hull(a.info, c.info))
+
+    def int_cond(self, b):
+        return self.conditional(INT, b, lambda x, y: I_int(min(x.lo, y.lo), max(x.hi, y.hi)))
 
     def int_misc(self, b):
         if b <= 0:
@@ -609,16 +609,7 @@ class ExpressionWriter:
         return self.call(STR, b)
 
     def str_cond(self, b):
-        if b <= 0:
-            return None
-        a = self.gen(STR, b - 1)
-        c = self.gen(STR, b - 1)
-        cond = self.gen(BOOL, b - 1)
-        return E(
-            f"{par(a, OR)} if {par(cond, OR)} else {par(c, COND)}",
-            COND,
-            I_str(min(a.info.minlen, c.info.minlen), max(a.info.maxlen, c.info.maxlen)),
-        )
+        return self.conditional(STR, b, lambda x, y: I_str(min(x.minlen, y.minlen), max(x.maxlen, y.maxlen)))
 
     # lists of ints
 
