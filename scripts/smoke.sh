@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CPU smoke run: verl 0.9.1's SFT and GRPO loops end to end on this machine, no GPU, with a tiny
 # random-weight model. Builds its own venv (.venv-smoke/, pinned by requirements/smoke.txt) on first
-# use, then runs veritas.cpu_smoke.run. See docs/cpu-smoke.md.
+# use, then runs veritas.cpu_verl.smoke. See docs/cpu-smoke.md.
 set -euo pipefail
 
 usage() {
@@ -15,10 +15,10 @@ Proves that our data, reward, launchers and verl fit together, on a CPU, in abou
   4. verl main_ppo GRPO with our DynamicEnvDataset and compute_score, vLLM rollouts: 2 steps,
      validation, a checkpoint; then the same run asked for 3 steps must resume at step 3
 Each stage's verl overrides are the GPU launcher's own (--dry-run) plus the CPU adaptations of
-veritas/cpu_smoke/. Exits 0 when every check passes; otherwise prints the failed stage, the reason
+veritas/cpu_verl/. Exits 0 when every check passes; otherwise prints the failed stage, the reason
 and the end of its log, and exits 1.
 
-Options (passed to python -m veritas.cpu_smoke.run):
+Options (passed to python -m veritas.cpu_verl.smoke):
   --only sft|grpo  run one half
   --workdir DIR    outputs, emptied first (default train/outputs/smoke): <stage>.log, checkpoints,
                    metrics.jsonl per run, summary.json with timings
@@ -60,4 +60,4 @@ assert torch.__version__.endswith("+cpu"), f"expected CPU torch, got {torch.__ve
 fi
 
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-exec "$venv/bin/python" -m veritas.cpu_smoke.run "$@"
+exec "$venv/bin/python" -m veritas.cpu_verl.smoke "$@"

@@ -22,8 +22,8 @@ import textwrap
 
 import pytest
 
-from veritas.cpu_smoke import checks, overrides
-from veritas.cpu_smoke.run import REPO, Smoke
+from veritas.cpu_verl import checks, overrides
+from veritas.cpu_verl.smoke import REPO, Smoke
 
 SMOKE_SH = os.path.join(REPO, "scripts", "smoke.sh")
 
@@ -117,7 +117,7 @@ PLATFORM_PROBE = textwrap.dedent(
     """
     import json, os, re, sys
     import torch
-    import verl  # imports veritas.cpu_smoke.plugin (VERL_USE_EXTERNAL_MODULES)
+    import verl  # imports veritas.cpu_verl.plugin (VERL_USE_EXTERNAL_MODULES)
     from verl.plugin.platform import get_platform
     from verl.utils.device import get_device_name, get_nccl_backend, get_torch_device
 
@@ -157,7 +157,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_cpu_platform_registers_and_verl_runs_on_it():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VERL_", "VLLM_"))}
-    env.update(VERL_USE_EXTERNAL_MODULES="veritas.cpu_smoke.plugin", PYTHONPATH=REPO, RANK="0",
+    env.update(VERL_USE_EXTERNAL_MODULES="veritas.cpu_verl.plugin", PYTHONPATH=REPO, RANK="0",
                LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()))
     proc = subprocess.run([sys.executable, "-c", PLATFORM_PROBE], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=300)
@@ -174,7 +174,7 @@ def test_cpu_platform_registers_and_verl_runs_on_it():
 
 def test_cpu_platform_is_never_auto_detected():
     """Registering the platform must not take a GPU machine off its GPUs: only VERL_PLATFORM=cpu selects it."""
-    import veritas.cpu_smoke.platform as cpu_platform
+    import veritas.cpu_verl.platform as cpu_platform
 
     assert cpu_platform.PlatformCPU().is_platform_available(use_smi_check=True) is False
     assert cpu_platform.PlatformCPU().is_platform_available() is False

@@ -1,7 +1,7 @@
 """Entry point of the CPU smoke run, imported by verl itself.
 
-The smoke driver (:mod:`veritas.cpu_smoke.run`) sets
-``VERL_USE_EXTERNAL_MODULES=veritas.cpu_smoke.plugin`` for the verl commands it starts; verl's
+The smoke driver (:mod:`veritas.cpu_verl.smoke`) sets
+``VERL_USE_EXTERNAL_MODULES=veritas.cpu_verl.plugin`` for the verl commands it starts; verl's
 ``__init__`` imports every module named there, in every process that imports verl (the driver,
 each torchrun rank, each Ray worker: they inherit the environment). Importing this module is the
 switch: it selects the CPU platform and applies the adapters. The GPU launchers never set it.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from veritas.cpu_smoke import platform, process_group, vllm_adapter
+from veritas.cpu_verl import platform, process_group, vllm_adapter
 
 platform.select()
 # verl registers its FSDP engines under device "cuda"/"npu" only (workers/engine/fsdp/

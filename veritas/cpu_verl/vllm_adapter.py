@@ -56,7 +56,7 @@ class VllmCpuDistributionAlias(metadata.DistributionFinder):
 
 def _load_cpu_vllm_replica():
     """RolloutReplicaRegistry loader (lazy: vLLM is imported only when a rollout is built)."""
-    from veritas.cpu_smoke.vllm_extension import CpuVllmReplica
+    from veritas.cpu_verl.vllm_extension import CpuVllmReplica
 
     return CpuVllmReplica
 

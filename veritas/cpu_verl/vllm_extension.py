@@ -1,4 +1,4 @@
-"""The vLLM-side classes of :mod:`veritas.cpu_smoke.vllm_adapter` (points 2 and 3).
+"""The vLLM-side classes of :mod:`veritas.cpu_verl.vllm_adapter` (points 2 and 3).
 
 Kept apart because they import vLLM, which only the smoke venv has; vLLM's worker processes import
 :class:`CpuWorkerExtension` by name (``worker_extension_cls``).

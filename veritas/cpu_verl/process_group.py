@@ -6,7 +6,7 @@ verl 0.9.1 builds its backend string as ``f"cpu:gloo,{device}:{backend}"`` in
 ``cpu`` that string names ``cpu`` twice, which torch rejects ("Duplicate device type cpu"), and the
 platform has no hook for it. So these two functions are wrapped, here only: same behaviour, plain
 ``gloo``. Must run before ``verl.workers.engine_workers`` is imported (it binds the name with
-``from ... import``); :mod:`veritas.cpu_smoke.plugin` runs it while ``import verl`` executes.
+``from ... import``); :mod:`veritas.cpu_verl.plugin` runs it while ``import verl`` executes.
 """
 
 from __future__ import annotations
