@@ -130,3 +130,22 @@ class TaskFamily(ABC):
     def wrong_answers(self, task: Task) -> list[str]:
         """Targeted near-miss replies (one digit, one cell, one bracket off...) that must score 0."""
         return []
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        """The task's content, wording aside: two tasks with equal keys are the same task to a
+        learner. The split a task belongs to is decided by a keyed hash of this key, so that
+        validation and test tasks never repeat a training task. Default: the reference answer and
+        the metadata as canonical JSON; a family overrides it where those carry wording."""
+        return canonical_json([built.answer, built.metadata])
+
+    def styled_answers(self, task: Task) -> list[str]:
+        """Right answers written the way strong chat models write them (markdown emphasis, code
+        spans, LaTeX spacing, other languages' phrasing): each must score 1. The false-negative
+        corpus of the audit and the tests."""
+        return []
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        """Constant replies a policy could learn without reasoning ("None", "\\boxed{A}", ...). The
+        audit scores these, and the commonest reference answers, on many tasks: none may earn more
+        than a sliver of reward."""
+        return []
