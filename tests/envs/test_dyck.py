@@ -235,7 +235,8 @@ def independent_wrong_steps(prompt: str) -> tuple[list[int], int]:
 
 @pytest.mark.parametrize("level", DIFFICULTY_LEVELS)
 def test_injected_errors_are_wrong_and_the_rest_right(level):
-    lo, hi, kinds, max_depth, open_lo, open_hi, wrong_lo, wrong_hi = dyck_language_reasoning_errors.LEVELS[level]
+    lo, hi, kinds, max_depth, open_lo, open_hi, wrong_counts = dyck_language_reasoning_errors.LEVELS[level]
+    wrong_lo, wrong_hi = min(wrong_counts), max(wrong_counts)
     for seed in SEEDS:
         task = generate("dyck_language_reasoning_errors", seed, level)
         wrong, total = independent_wrong_steps(task.prompt)

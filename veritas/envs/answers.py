@@ -97,36 +97,85 @@ def fenced_blocks(text: str, max_blocks: int = 64) -> list[tuple[str, str]]:
     return blocks
 
 
-def last_fenced_block(text: str) -> str | None:
-    """Body of the last fenced block (fences paired from the start as fenced_blocks pairs them),
-    or None when there is none."""
+# A reply needs a handful of fences and code spans; one with more than this many fences, or with
+# more than this many backtick runs after its last code span, is a flood (its last block cannot be
+# told cheaply) and has no answer. The caps bound the work per reply (docs/environments.md).
+MAX_FENCES = 256
+MAX_SKIPPED_RUNS = 256
+MAX_BACKTICK_RUN = 32
+
+
+def last_fenced_span(text: str, max_fences: int = MAX_FENCES) -> tuple[int, int] | None:
+    """(body_start, body_end) of the last fenced block (fences paired from the start as
+    fenced_blocks pairs them), or None when there is none or the reply holds more than
+    max_fences / 2 blocks. Pairing needs a scan from the start; the cap keeps that scan short."""
     last = None
-    for span in _fence_spans(text):
+    for count, span in enumerate(_fence_spans(text), 1):
+        if 2 * count > max_fences:
+            return None
         last = span
-    return None if last is None else text[last[2]:last[3]]
+    return None if last is None else (last[2], last[3])
 
 
-def last_inline_code(text: str, max_len: int = 10_000) -> str | None:
-    """Content of the last `single-backtick` span that is not part of a ``` fence, or None."""
+def last_fenced_block(text: str, max_fences: int = MAX_FENCES) -> str | None:
+    """Body of the last fenced block (fences paired from the start as fenced_blocks pairs them),
+    or None when there is none or there are more than max_fences fences."""
+    span = last_fenced_span(text, max_fences)
+    return None if span is None else text[span[0]:span[1]]
+
+
+def last_inline_code_span(text: str, max_len: int = 10_000, max_skipped_runs: int = MAX_SKIPPED_RUNS) -> tuple[int, int] | None:
+    """(start, end) of the content of the last `single-backtick` span that is not part of a ```
+    fence, or None. Scans from the end; gives up (None) after max_skipped_runs runs of two or
+    more backticks, or at a run longer than MAX_BACKTICK_RUN, so a flood of backticks costs a
+    bounded amount of work."""
     end = len(text)
+    skipped = 0
     while True:
         close = text.rfind("`", 0, end)
         if close < 0:
             return None
         if close >= 1 and text[close - 1] == "`":
             # Part of a ``` fence or an empty `` span: skip the whole backtick run.
+            skipped += 1
+            if skipped > max_skipped_runs:
+                return None
             k = close
             while k > 0 and text[k - 1] == "`":
                 k -= 1
+                if close - k > MAX_BACKTICK_RUN:
+                    return None  # a flood of backticks, not a fence
             end = k
             continue
         open_ = text.rfind("`", max(0, close - max_len - 1), close)
         if open_ < 0:
             return None
         if open_ >= 1 and text[open_ - 1] == "`":
+            skipped += 1
+            if skipped > max_skipped_runs:
+                return None
             end = open_
             continue
-        return text[open_ + 1:close]
+        return open_ + 1, close
+
+
+def last_inline_code(text: str, max_len: int = 10_000) -> str | None:
+    """Content of the last `single-backtick` span that is not part of a ``` fence, or None."""
+    span = last_inline_code_span(text, max_len)
+    return None if span is None else text[span[0]:span[1]]
+
+
+def last_code(text: str) -> str | None:
+    """The answer of a reply that puts it in code: the content of whichever comes last, the last
+    single-backtick span or the last fenced block (an earlier inline span never hides a final
+    fenced answer, nor an earlier block a final span). None when there is neither."""
+    inline = last_inline_code_span(text)
+    block = last_fenced_span(text)
+    if inline is None and block is None:
+        return None
+    if block is None or (inline is not None and inline[1] > block[1]):
+        return text[inline[0]:inline[1]]
+    return text[block[0]:block[1]]
 
 
 def normalize_lines(text: str) -> list[str]:

@@ -116,7 +116,8 @@ def strip_decoration(text: str) -> str:
 
 def after_last_label(text: str, labels: tuple[str, ...] = ANSWER_LABELS) -> str | None:
     """The first non-empty line after the last answer label in `text` (the label's own line when it
-    has content there), decorations stripped; None when no label occurs. Linear in len(text)."""
+    has content there), or the body of a fenced block that directly follows the label,
+    decorations stripped; None when no label occurs. Linear in len(text)."""
     best = -1
     best_len = 0
     for label in labels:
@@ -125,7 +126,14 @@ def after_last_label(text: str, labels: tuple[str, ...] = ANSWER_LABELS) -> str 
             best, best_len = at, len(label)
     if best < 0:
         return None
-    rest = text[best + best_len:].lstrip()
+    rest = text[best + best_len:].lstrip().lstrip("*").lstrip()  # `**Answer:**` puts ** after the colon
+    if rest.startswith("```"):
+        # `Answer:` followed by a fenced block: the answer is the block's body (one block only).
+        newline = rest.find("\n")
+        if newline < 0:
+            return strip_decoration(rest)
+        close = rest.find("```", newline)
+        return strip_decoration(rest[newline + 1:] if close < 0 else rest[newline + 1:close])
     newline = rest.find("\n")
     line = rest if newline < 0 else rest[:newline]
     return strip_decoration(line)

@@ -11,7 +11,8 @@ and n-1 of the n options are True (never none, never all).
 The reply gives the letters of ALL true options in the last `\\boxed{}`, e.g. `\\boxed{A,C}`.
 
 Scoring (1 or 0), on the content of the last `\\boxed{...}` only:
-- One `\\text{...}` / `\\mathrm{...}` / `\\textbf{...}` wrapper around the whole content is removed.
+- LaTeX decoration is removed: font commands (`\\text{...}`, `\\mathrm{...}`, `\\textbf{...}`, ...)
+  around the whole list or around each letter, and spacing commands (`\\,` `\\ ` `\\;` `~` `\\quad`).
 - Items are separated by commas (`,`, `，` or `、`) and/or whitespace; each item must be exactly
   one UPPERCASE option letter. `\\boxed{ca}` (no separator, lower case), `\\boxed{A and C}`, an
   empty item (`A,,C`, a trailing comma) or a letter past the last option make the answer
@@ -51,10 +52,10 @@ _K2 = _K1 + ("mul", "parity")
 _K3 = _K2 + ("prime", "divmod", "abs")
 _K4 = _K3 + ("len", "count", "in", "maxmin", "three")
 LEVELS: dict[int, tuple[int, int, int, int, bool, tuple[str, ...]]] = {
-    1: (3, 1, 1, 2, True, _K1),
-    2: (4, 1, 2, 3, True, _K2),
-    3: (5, 2, 3, 4, False, _K3),
-    4: (6, 2, 3, 5, False, _K4),
+    1: (6, 1, 1, 2, True, _K1),
+    2: (6, 1, 2, 3, True, _K2),
+    3: (6, 2, 3, 4, False, _K3),
+    4: (7, 2, 3, 5, False, _K4),
     5: (7, 3, 4, 6, False, _K4),
 }
 
@@ -85,7 +86,11 @@ _ARITH_PREC = {"+": 1, "-": 1, "*": 2, "//": 2, "%": 2}
 _BOOL_PREC = {"or": 1, "and": 2, "not": 3}
 
 _SEPARATORS = re.compile(r"\s*[,，、]\s*|\s+")
-_WRAPPERS = ("\\text{", "\\mathrm{", "\\textbf{", "\\mathbf{")
+# LaTeX a model puts around the letters: a font command around the whole list or around each
+# letter (`\\text{A}, \\text{B}`), and spacing commands (`A,\\ B`, `A,\\,B`, `A,~B`). None of them
+# can name a letter, so removing them cannot turn one set into another.
+_FONT_COMMAND = re.compile(r"\\(?:text|mathrm|textbf|mathbf|mathit|textit|textsf|mathsf|texttt|mathtt)\s*\{([^{}]*)\}")
+_LATEX_SPACE = re.compile(r"\\(?:[,;:! ]|quad|qquad)|~")
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -492,11 +497,12 @@ def _prompt(options: list[str], features: list[str], language: str, wording: ran
 # --------------------------------------------------------------------------- scoring helpers
 
 def _unwrap(content: str) -> str:
-    s = content.strip()
-    for w in _WRAPPERS:
-        if s.startswith(w) and s.endswith("}"):
-            return s[len(w):-1].strip()
-    return s
+    """The box content with LaTeX font commands (around the list or around each letter) and
+    spacing commands removed. The content is at most 200 characters, so the loop is short."""
+    s = _LATEX_SPACE.sub(" ", content)
+    for _ in range(3):  # nested wrappers: \\textbf{\\text{A}}
+        s = _FONT_COMMAND.sub(r"\1", s)
+    return s.strip()
 
 
 def parse_letters(content: str, n_options: int) -> tuple[list[str] | None, str]:
@@ -656,8 +662,14 @@ class BooleanExpressions(TaskFamily):
 
     def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
         n, dmin, dmax, max_facts, full, kinds = LEVELS[difficulty]
-        n_true = between(rng, 1, n - 1)
-        true_at = set(rng.sample(range(n), n_true))
+        # Every non-trivial truth pattern is equally likely (each option True with probability
+        # 1/2, all-True and all-False redrawn), and there are at least 6 options: a constant
+        # reply such as \\boxed{A} matches at most 1 task in 62 (a count-first draw made
+        # one-letter answers, and with 3 options any set, far likelier).
+        while True:
+            true_at = {i for i in range(n) if rng.random() < 0.5}
+            if 0 < len(true_at) < n:
+                break
         trees: list = []
         texts: list[str] = []
         for i in range(n):
@@ -725,6 +737,30 @@ class BooleanExpressions(TaskFamily):
         out.append(f"\\boxed{{{','.join(true_letters)}}}")
         return "\n".join(out)
 
+    def styled_answers(self, task: Task) -> list[str]:
+        t = list(task.metadata["true_letters"])
+        styles = [
+            "\\boxed{" + ", ".join(t) + "}",
+            "\\boxed{" + ", ".join(f"\\text{{{x}}}" for x in t) + "}",
+            "\\boxed{" + ",\\ ".join(t) + "}",
+            "\\boxed{" + ",\\,".join(t) + "}",
+            "\\boxed{\\text{" + ", ".join(t) + "}}",
+            "\\boxed{\\textbf{" + ",".join(t) + "}}",
+            "\\boxed{" + ",".join(f"\\mathrm{{{x}}}" for x in t) + "}",
+            "\\boxed{" + " ".join(t) + "}",
+            "**Answer:** $\\boxed{" + ", ".join(t) + "}$",
+            "The True options are " + " and ".join(t) + ".\n\n\\[\n\\boxed{" + ",~".join(t) + "}\n\\]",
+            "\\boxed{" + ",".join(reversed(t)) + "}",
+        ]
+        if task.language == "zh":
+            styles += ["答案：\\boxed{" + "、".join(t) + "}", "所以答案是 $\\boxed{" + "，".join(t) + "}$。"]
+        return styles
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        n = LEVELS[difficulty][0]
+        singles = [f"\\boxed{{{LETTERS[i]}}}" for i in range(n)]
+        return singles + ["\\boxed{A,B}", "\\boxed{A,C}", "\\boxed{" + ",".join(LETTERS[:n - 1]) + "}"]
+
     def wrong_answers(self, task: Task) -> list[str]:
         n = len(task.metadata["options"])
         truth = list(task.metadata["true_letters"])
@@ -744,4 +780,8 @@ class BooleanExpressions(TaskFamily):
             wrong.append(box(truth[:-1]))                 # one letter removed
         else:
             wrong.append(box(false))                      # the complement
+        # LaTeX decoration around a wrong or a doubled answer still scores 0.
+        wrong.append("\\boxed{" + ", ".join(f"\\text{{{x}}}" for x in truth + [false[0]]) + "}")
+        wrong.append("\\boxed{\\text{" + " or ".join(truth + [false[0]]) + "}}")
+        wrong.append("\\boxed{" + ",\\ ".join(truth) + "} \\boxed{" + ",\\ ".join(sorted(truth + [false[0]])) + "}")
         return wrong

@@ -36,6 +36,10 @@ MARKERS = ("The answer is", "the answer is", "答案是")
 # Operator spellings accepted in replies, and the one used in puzzles and answers.
 _OPERATOR_SPELLINGS = {"+": "+", "-": "-", "\u2212": "-", "*": "*", "\u00d7": "*"}
 _MAX_EQUATION_CHARS = 500
+# Characters stripped around the equation after the marker: whitespace, a colon, emphasis and code
+# marks, `$`, and at the end full stops. (A `*` at either end cannot be multiplication.)
+_LEAD_DECORATION = " \t\r\n:：*_`$"
+_TRAIL_DECORATION = " \t\r\n*_`$.。"
 
 
 @dataclass(frozen=True)
@@ -162,11 +166,10 @@ def find_final_equation(text: str) -> tuple[str | None, str]:
     tail = text[best + len(best_marker):]
     if len(tail) > _MAX_EQUATION_CHARS:
         return None, "text after the final 'The answer is' is too long to be an equation"
-    tail = tail.strip()
-    if tail[:1] in (":", "："):
-        tail = tail[1:].lstrip()
-    if tail[-1:] in (".", "。"):
-        tail = tail[:-1].rstrip()
+    # Markdown or LaTeX around the one equation (`**The answer is 1 + 2 = 3**`, a line in backticks
+    # as the prompt shows it, `The answer is: $1 + 2 = 3$.`) is decoration: none of these
+    # characters can begin or end an equation, so stripping them cannot change which one it is.
+    tail = tail.strip().lstrip(_LEAD_DECORATION).rstrip(_TRAIL_DECORATION)
     return tail, ""
 
 
@@ -269,6 +272,27 @@ class Cryptarithm(TaskFamily):
         meta = task.metadata
         return explain(meta["operands"], meta["operators"], meta["result"], meta["solution"], task.language)
 
+    def styled_answers(self, task: Task) -> list[str]:
+        eq = task.answer[len("The answer is "):]
+        return [
+            f"**The answer is {eq}**",
+            f"**The answer is:** {eq}",
+            f"The answer is: **{eq}**.",
+            f"`The answer is {eq}`",
+            f"The answer is `{eq}`",
+            f"The answer is ${eq}$.",
+            f"So the answer is {eq}.",
+            f"The answer is:\n\n{eq}",
+            f"答案是 {eq}",
+            f"**答案是 {eq}**",
+            f"答案是：`{eq}`。",
+            f"`答案是 {eq}`",
+            f"所以答案是：{eq}。",
+        ]
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return ["The answer is 0", "The answer is 1 + 2 = 3", "答案是 0"]
+
     def wrong_answers(self, task: Task) -> list[str]:
         meta = task.metadata
         operands, ops, result = meta["operands"], meta["operators"], meta["result"]
@@ -309,6 +333,12 @@ class Cryptarithm(TaskFamily):
         replies.append(task.answer + "\n" + replies[0])
         # Two equations after one marker.
         replies.append(task.answer + ", " + format_equation(numbers, ops, total))
+        # Decoration around two equations: still two answers.
+        eq = task.answer[len("The answer is "):]
+        other = format_equation(numbers, ops, total[:-1] + str((int(total[-1]) + 1) % 10))
+        replies.append(f"**The answer is {eq}** or {other}")
+        replies.append(f"The answer is `{eq}`, `{other}`")
+        replies.append(f"**答案是 {other}**")
         return replies
 
 

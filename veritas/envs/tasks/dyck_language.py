@@ -114,6 +114,25 @@ class DyckLanguage(TaskFamily):
             return Verdict(0.0, "balanced, but not the shortest completion")
         return Verdict(0.0, "the sequence is not balanced")
 
+    def styled_answers(self, task: Task) -> list[str]:
+        seq = spaced(task.metadata["prefix"] + task.metadata["closing"])
+        compact = task.metadata["prefix"] + task.metadata["closing"]
+        return [
+            f"**Answer:** {seq}",
+            f"Answer: `{seq}`",
+            f"Answer: **{seq}**",
+            f"Answer: {seq}.",
+            f"Answer: {compact}",
+            f"ANSWER: {seq}",
+            f"### Answer:\n\n{seq}",
+            f"Answer:\n```\n{seq}\n```",
+            f"Answer:\n\n```text\n{seq}\n```\n",
+            f"The open brackets are closed innermost first.\n\n**Answer:** `{seq}`",
+        ]
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return ["Answer: ( )", "Answer: [ ]", "Answer: )", "Answer: ( ) [ ]"]
+
     def worked_solution(self, task: Task) -> str:
         prefix, closing = task.metadata["prefix"], task.metadata["closing"]
         lines = ["Read the symbols from left to right, keeping a stack of the brackets that are still open.", ""]
@@ -156,6 +175,8 @@ class DyckLanguage(TaskFamily):
             if seq and seq != right and reply not in out:
                 out.append(reply)
         out.append(f"Answer: {spaced(right)} or {spaced(prefix + closing[::-1])}")  # a hedge
+        out.append(f"Answer:\n```\n{spaced(right)}\n```\nAnswer: {spaced(prefix)}")  # the last label counts
+        out.append(f"**Answer:** `{spaced(right)}` `{spaced(prefix + closing[::-1])}`")  # two sequences
         return out
 
 

@@ -12,8 +12,9 @@ Both lgc-v2 type indices 4 and 5 belong to this family, so its seed range is 2 *
 (task id 5 * 10^8 + s is seed 10^8 + s).
 
 Scoring (1 or 0):
-- The last single-backtick span of the reply counts; when the reply has none, the last fenced
-  (```) block does.
+- The reply's last code counts: the last single-backtick span or the last fenced (```) block,
+  whichever ends later (answers.last_code), so inline code in the reasoning never hides a fenced
+  final answer.
 - Whitespace between symbols is free; `**` and one final full stop around the sequence inside
   the span are ignored. Any other character in it makes the answer unreadable: score 0, format_ok False.
 - The symbols must equal minimal opening + given sequence exactly: a missing, extra, swapped or
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import random
 
-from veritas.envs.answers import fenced_blocks, last_inline_code
+from veritas.envs.answers import last_code
 from veritas.envs.base import Built, Task, TaskFamily, Verdict
 from veritas.envs.registry import register
 from veritas.envs.tasks._brackets import (
@@ -115,12 +116,9 @@ class DyckLanguage2(TaskFamily):
         return Built(prompt, _reply(opening + given), metadata)
 
     def check(self, task: Task, text: str) -> Verdict:
-        span = last_inline_code(text)
+        span = last_code(text)
         if span is None:
-            blocks = fenced_blocks(text)
-            if not blocks:
-                return Verdict(0.0, "no answer in backticks", False)
-            span = blocks[-1][1]
+            return Verdict(0.0, "no answer in backticks", False)
         got = parse_symbols(strip_decoration(span))
         if got is None:
             return Verdict(0.0, "the answer must contain only bracket symbols", False)
@@ -132,6 +130,25 @@ class DyckLanguage2(TaskFamily):
         if is_balanced(got):
             return Verdict(0.0, "balanced, but not the shortest opening sequence")
         return Verdict(0.0, "the sequence is not balanced")
+
+    def styled_answers(self, task: Task) -> list[str]:
+        given, opening = task.metadata["given"], task.metadata["opening"]
+        seq = spaced(opening + given)
+        return [
+            f"**`{seq}`**",
+            f"The complete sequence is `{seq}`.",
+            f"`{seq}.`",
+            f"`{opening + given}`",
+            f"Answer: `{seq}`",
+            f"```\n{seq}\n```",
+            f"```text\n{seq}\n```",
+            # inline code in the reasoning, then a fenced final answer: the block is read
+            f"The first symbol `{given[0]}` is read last.\n\nFinal answer:\n```\n{seq}\n```",
+            f"The openers `{spaced(opening)}` come first, so the answer is `{seq}`",
+        ]
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return ["`( )`", "`[ ]`", "`( ) [ ]`", "`(`"]
 
     def worked_solution(self, task: Task) -> str:
         given, opening = task.metadata["given"], task.metadata["opening"]
@@ -180,6 +197,10 @@ class DyckLanguage2(TaskFamily):
             if seq and seq != right and reply not in out:
                 out.append(reply)
         out.append(f"{_reply(right)} or maybe {_reply(opening[::-1] + given + PAIRS[1][0] + PAIRS[1][1])}")
+        # The last code counts: a right fenced block followed by a wrong span, and the reverse.
+        wrong_seq = spaced(opening[1:] + given)
+        out.append(f"```\n{spaced(right)}\n```\nor maybe `{wrong_seq}`")
+        out.append(f"`{spaced(right)}`\n\n```\n{wrong_seq}\n```")
         return out
 
 

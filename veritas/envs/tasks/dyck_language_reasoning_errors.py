@@ -25,8 +25,8 @@ comma-separated list of decimal numbers (format_ok False). Listing every step sc
 there are always right steps.
 
 Difficulty (prefix length / bracket kinds / deepest nesting / open at the end / wrong steps):
-  1:  4-8 symbols, 2 kinds, depth <= 3, 1-2 open, 1 wrong step
-  2:  8-12 symbols, 3 kinds, depth <= 4, 1-3 open, 1-2 wrong
+  1:  6-10 symbols, 2 kinds, depth <= 3, 1-2 open, 1-3 wrong steps (2 or 3 in 6 tasks of 7)
+  2:  8-12 symbols, 3 kinds, depth <= 4, 1-3 open, 1-3 wrong (2 or 3 in 6 tasks of 7)
   3: 12-18 symbols, 4 kinds, depth <= 5, 2-4 open, 2-3 wrong
   4: 18-26 symbols, 4 kinds, depth <= 6, 2-5 open, 2-4 wrong
   5: 26-36 symbols, 4 kinds, depth <= 8, 3-6 open, 3-5 wrong
@@ -49,13 +49,16 @@ from veritas.envs.tasks._brackets import (
     spaced,
 )
 
-# level -> (min length, max length, kinds, max depth, min open, max open, min wrong, max wrong)
-LEVELS: dict[int, tuple[int, int, int, int, int, int, int, int]] = {
-    1: (4, 8, 2, 3, 1, 2, 1, 1),
-    2: (8, 12, 3, 4, 1, 3, 1, 2),
-    3: (12, 18, 4, 5, 2, 4, 2, 3),
-    4: (18, 26, 4, 6, 2, 5, 2, 4),
-    5: (26, 36, 4, 8, 3, 6, 3, 5),
+# level -> (min length, max length, kinds, max depth, min open, max open, wrong-step counts)
+# The count of wrong steps is drawn uniformly from the tuple, so a repeated count is likelier.
+# Levels 1-2 mostly have 2-3 wrong steps: with one wrong step among 6-10, `Answer: 1` alone was
+# right for 1 task in 6; now no single list is right for more than about 1 task in 50.
+LEVELS: dict[int, tuple[int, int, int, int, int, int, tuple[int, ...]]] = {
+    1: (6, 10, 2, 3, 1, 2, (1, 2, 2, 2, 3, 3, 3)),
+    2: (8, 12, 3, 4, 1, 3, (1, 2, 2, 2, 3, 3, 3)),
+    3: (12, 18, 4, 5, 2, 4, (2, 3)),
+    4: (18, 26, 4, 6, 2, 5, (2, 3, 4)),
+    5: (26, 36, 4, 8, 3, 6, (3, 4, 5)),
 }
 
 # No answer is longer than this; a longer "list" is unreadable without parsing it.
@@ -98,7 +101,7 @@ class DyckLanguageReasoningErrors(TaskFamily):
     description = "Find the wrong steps in a stack trace of completing a bracket sequence."
 
     def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
-        lo, hi, n_kinds, max_depth, open_lo, open_hi, wrong_lo, wrong_hi = LEVELS[difficulty]
+        lo, hi, n_kinds, max_depth, open_lo, open_hi, wrong_counts = LEVELS[difficulty]
         kinds = pick_kinds(rng, n_kinds, ASCII_KINDS)
         open_depth = rng.randint(open_lo, open_hi)
         length = rng.randint(lo, hi)
@@ -107,7 +110,7 @@ class DyckLanguageReasoningErrors(TaskFamily):
         prefix = random_prefix(rng, kinds, length, open_depth, max_depth)
         openers = [o for o, _ in kinds]
         steps = correct_steps(prefix)
-        n_wrong = rng.randint(wrong_lo, wrong_hi)
+        n_wrong = rng.choice(wrong_counts)
         wrong = sorted(rng.sample(range(1, len(steps) + 1), n_wrong))
         errors = []
         for k in wrong:
@@ -159,6 +162,24 @@ class DyckLanguageReasoningErrors(TaskFamily):
         wrong = task.metadata["wrong_steps"]
         lines += ["", f"Wrong steps: {', '.join(map(str, wrong))}.", "", _reply(wrong)]
         return "\n".join(lines)
+
+    def styled_answers(self, task: Task) -> list[str]:
+        wrong: list[int] = task.metadata["wrong_steps"]
+        listed = ", ".join(map(str, wrong))
+        return [
+            f"**Answer:** {listed}",
+            f"Answer: **{listed}**",
+            f"Answer: `{listed}`",
+            f"Answer: {','.join(map(str, wrong))}",
+            f"Answer: {' , '.join(map(str, wrong))}",
+            f"Answer: {listed}.",
+            f"ANSWER: {listed}",
+            f"Answer:\n```\n{listed}\n```",
+            f"The wrong steps are {listed}.\n\nAnswer: {listed}",
+        ]
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return ["Answer: 1", "Answer: 2", "Answer: 3", "Answer: 1, 2", "Answer: 1, 2, 3", "Answer: 2, 3"]
 
     def wrong_answers(self, task: Task) -> list[str]:
         wrong: list[int] = task.metadata["wrong_steps"]

@@ -56,17 +56,20 @@ class Level:
     target_low: int  # targets lie in [target_low, target_high]; 24 for both means "always 24"
     target_high: int
     operator_sets: tuple[tuple[str, int], ...]  # (operators, weight)
-    unsolvable_percent: int  # share of tasks whose answer is None
+    # Share of tasks whose answer is None. Kept at 3%: always answering None must earn no more
+    # than a sliver (the constant-reply audit's goal is <= 5% per level); the model still meets
+    # impossible puzzles and must prove them.
+    unsolvable_percent: int
 
 
 # Large targets need *, so from level 3 on every operator set has it (+-/ could never reach 500).
 _WITH_TIMES = (("+-*", 3), ("+*/", 3), ("-*/", 3))
 LEVELS: dict[int, Level] = {
-    1: Level(4, 1, 9, 24, 24, (("+-*/", 1),), 10),
-    2: Level(4, 1, 13, 24, 24, (("+-*/", 6), ("+-*", 1), ("+-/", 1), ("+*/", 1), ("-*/", 1)), 15),
-    3: Level(5, 1, 13, 10, 150, (("+-*/", 11),) + _WITH_TIMES, 15),
-    4: Level(5, 1, 25, 50, 500, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 20),
-    5: Level(6, 1, 10, 100, 999, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 20),
+    1: Level(4, 1, 9, 24, 24, (("+-*/", 1),), 3),
+    2: Level(4, 1, 13, 24, 24, (("+-*/", 6), ("+-*", 1), ("+-/", 1), ("+*/", 1), ("-*/", 1)), 3),
+    3: Level(5, 1, 13, 10, 150, (("+-*/", 11),) + _WITH_TIMES, 3),
+    4: Level(5, 1, 25, 50, 500, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 3),
+    5: Level(6, 1, 10, 100, 999, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 3),
 }
 # Levels 3-5: uniform candidate targets tried per number draw before the numbers are redrawn.
 CANDIDATES_PER_DRAW = 12
@@ -122,6 +125,44 @@ def _draw_task(rng: random.Random, level: Level, ops: str, solvable: bool) -> tu
             if solver.solvable(target) == solvable:
                 return numbers, target, solver.solve(target) if solvable else None
     raise RuntimeError(f"game_of_24: no {'solvable' if solvable else 'unsolvable'} task in {MAX_DRAWS} draws for {level}, {ops}")
+
+
+def _answer_block(blocks: list[tuple[str, str]]) -> str | None:
+    """The body of the last ```python block; when the reply has none, of the last block with no
+    language tag (models often drop the tag). Blocks tagged with another language never count."""
+    for info, body in reversed(blocks):
+        if info.lower() in ANSWER_LANGUAGES:
+            return body
+    for info, body in reversed(blocks):
+        if not info:
+            return body
+    return None
+
+
+# A trailing Python comment is decoration (`(8 - 2) * 4  # = 24`) as long as it cannot state a
+# second answer: no operator or bracket, and no number other than the target.
+_COMMENT_FORBIDDEN = frozenset("+-*/()\u2212\u00d7\u00f7")
+
+
+def _drop_comments(body: str, target: int) -> tuple[str | None, str]:
+    """The block's content with `# ...` comments removed and whitespace stripped, or (None, why)
+    when a comment holds an expression or a number other than the target."""
+    if "#" not in body:
+        return body.strip(), ""
+    kept = []
+    for line in body.split("\n"):
+        at = line.find("#")
+        if at < 0:
+            kept.append(line)
+            continue
+        comment = line[at + 1:]
+        if not _COMMENT_FORBIDDEN.isdisjoint(comment):
+            return None, "a comment in the answer block holds an expression"
+        numbers = "".join(c if c.isdigit() else " " for c in comment).split()
+        if any(n != str(target) for n in numbers):
+            return None, "a comment in the answer block names a number other than the target"
+        kept.append(line[:at])
+    return "\n".join(kept).strip(), ""
 
 
 # -- wording -----------------------------------------------------------------------------------
@@ -246,14 +287,13 @@ class GameOf24(TaskFamily):
         blocks = fenced_blocks(text, max_blocks=MAX_BLOCKS)
         if len(blocks) >= MAX_BLOCKS:
             return Verdict(0.0, f"{MAX_BLOCKS} or more code blocks: the last one cannot be told", False)
-        answer = None
-        for info, body in reversed(blocks):
-            if info.lower() in ANSWER_LANGUAGES:
-                answer = body.strip()
-                break
+        answer = _answer_block(blocks)
         if answer is None:
             return Verdict(0.0, "no ```python block", False)
         meta = task.metadata
+        answer, why = _drop_comments(answer, int(meta["target"]))
+        if answer is None:
+            return Verdict(0.0, why, False)
         if answer == "None":
             if meta["solvable"]:
                 return Verdict(0.0, "answered None, but an expression exists")
@@ -309,6 +349,29 @@ class GameOf24(TaskFamily):
         lines += ["", task.answer]
         return "\n".join(lines)
 
+    def styled_answers(self, task: Task) -> list[str]:
+        meta = task.metadata
+        body = meta["solution"] if meta["solvable"] else "None"
+        target = meta["target"]
+        styles = [
+            f"```python\n{body}  # = {target}\n```" if meta["solvable"] else f"```python\nNone  # no solution\n```",
+            f"```\n{body}\n```",
+            f"```py\n{body}\n```",
+            f"```Python\n{body}\n```",
+            f"**Answer:**\n\n```python\n{body}\n```\n",
+            f"```python\n\n{body}\n\n```",
+            f"Some reasoning.\n```text\nscratch work 1 2 3\n```\nFinal:\n```python\n{body}\n```",
+        ]
+        if meta["solvable"]:
+            styles.append(f"```python\n# uses every number once\n{body}\n```")
+            styles.append("```python\n" + body.replace("*", "×").replace("/", "÷") + "\n```")
+        if task.language == "zh":
+            styles.append(f"答案：\n```python\n{body}\n```")
+        return styles
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return ["```python\nNone\n```", "```\nNone\n```", "None", "```python\n1 + 2 + 3 + 4\n```"]
+
     def wrong_answers(self, task: Task) -> list[str]:
         meta = task.metadata
         numbers, target, ops = list(meta["numbers"]), int(meta["target"]), "".join(meta["operators"])
@@ -346,6 +409,12 @@ class GameOf24(TaskFamily):
             if other is not None:
                 wrong.append(_block(_power_variant(render(other))))
             wrong.append(_block("None") + "\n" + _block(render(other if other is not None else numbers[0])))
+        # Decoration that would smuggle in a second answer: a comment holding an expression or
+        # another number, and a right untagged block that a ```python block overrides.
+        body = meta["solution"] if meta["solvable"] else "None"
+        wrong.append(_block(f"{body}  # or {numbers[0]} * {numbers[-1]}"))
+        wrong.append(_block(f"{body}  # = {target + 1}"))
+        wrong.append(f"```\n{body}\n```\n" + _block("None" if meta["solvable"] else str(target)))
         return wrong
 
 

@@ -26,7 +26,7 @@ Anything else in the box (`x = 5`, `3 or 4`, `7/2 ≈ 3.5`, `2 1/2`, a unit) is 
 score 0, format_ok False. Scores are 1 or 0.
 
 Difficulty (operators / applications in the expression / features):
-  1: 1 operator,   1-2 applications; no conditions; operands 1..9
+  1: 1 operator,   1-2 applications; no conditions; operands 1..19
   2: 2 operators,  2-3 applications; comparison conditions; distinct precedence levels
   3: 2-3 operators, 3-4 applications; + parity conditions, division (fractions), negative operands
   4: 3 operators,  4-5 applications; + ordinary + - * in the expression, right-to-left groups,
@@ -52,15 +52,15 @@ SYMBOLS = ("⊕", "⊗", "⊙", "⊘", "⊛", "△", "▽", "◇", "☆", "♠",
 # level -> settings
 LEVELS: dict[int, dict] = {
     1: dict(ops=(1, 1), apps=(1, 2), cond=0.0, parity=False, div=False, neg=0.0, ordinary=(0, 0),
-            right=0.0, shared=False, ref=False, bound=1_000),
+            right=0.0, shared=False, ref=False, bound=1_000, operand_max=19),
     2: dict(ops=(2, 2), apps=(2, 3), cond=0.5, parity=False, div=False, neg=0.0, ordinary=(0, 0),
-            right=0.0, shared=False, ref=False, bound=10_000),
+            right=0.0, shared=False, ref=False, bound=10_000, operand_max=9),
     3: dict(ops=(2, 3), apps=(3, 4), cond=0.6, parity=True, div=True, neg=0.15, ordinary=(0, 0),
-            right=0.0, shared=False, ref=False, bound=10_000),
+            right=0.0, shared=False, ref=False, bound=10_000, operand_max=12),
     4: dict(ops=(3, 3), apps=(4, 5), cond=0.6, parity=True, div=True, neg=0.15, ordinary=(1, 1),
-            right=0.5, shared=True, ref=False, bound=100_000),
+            right=0.5, shared=True, ref=False, bound=100_000, operand_max=12),
     5: dict(ops=(3, 4), apps=(5, 6), cond=0.7, parity=True, div=True, neg=0.15, ordinary=(1, 2),
-            right=0.5, shared=True, ref=True, bound=100_000),
+            right=0.5, shared=True, ref=True, bound=100_000, operand_max=12),
 }
 MAX_DENOMINATOR = 64
 _ATTEMPTS = 200
@@ -484,8 +484,10 @@ def _draw(rng: random.Random, cfg: dict):
     labels += ["+-*"[below(rng, 3)] for _ in range(between(rng, *cfg["ordinary"]))]
     rng.shuffle(labels)
 
+    # Level 1 draws operands from 1..19 (not 1..9): with one or two applications of a small
+    # formula, single digits made a few values (0, -1) common enough to learn as a constant.
     neg = cfg["neg"]
-    hi = 9 if neg == 0 else 12
+    hi = cfg["operand_max"]
 
     def leaf():
         v = between(rng, 1, hi)
@@ -652,9 +654,19 @@ _DECIMAL = re.compile(r"(-?)(\d{1,60})\.(\d{1,60})")
 _LATEX_FRACTION = re.compile(r"(-?)\\[dt]?frac\{(-?\d{1,60})\}\{(\d{1,60})\}")
 
 
+# LaTeX decoration around one value: `\\text{17}`, `\\mathbf{17}`, spacing `\\,` `\\ ` `\\;` `~`.
+_LATEX_SPACE = re.compile(r"\\(?:[,;:! ]|quad|qquad)|~")
+_FONT_WRAPPED = re.compile(r"\\(?:text|mathrm|textbf|mathbf)\{([^{}]*)\}")
+
+
 def parse_exact_number(content: str) -> Fraction | None:
-    """The exact value written in a box, or None when it is not one of the accepted forms."""
-    s = "".join(content.split()).replace("−", "-")
+    """The exact value written in a box, or None when it is not one of the accepted forms.
+    LaTeX spacing commands and one font command around the whole value are decoration."""
+    s = _LATEX_SPACE.sub(" ", content)
+    s = "".join(s.split()).replace("−", "-")
+    m = _FONT_WRAPPED.fullmatch(s)
+    if m:
+        s = m.group(1)
     m = _INT_OR_FRACTION.fullmatch(s)
     if m:
         num, den = m.group(1), m.group(2)
@@ -884,6 +896,30 @@ class Operation(TaskFamily):
         if got == Fraction(task.metadata["value"]):
             return Verdict(1.0, "correct", True)
         return Verdict(0.0, "wrong value", True)
+
+    def styled_answers(self, task: Task) -> list[str]:
+        value = Fraction(task.metadata["value"])
+        text = fmt_value(value)
+        styles = [
+            f"The value is $\\boxed{{{text}}}$.",
+            f"**Final answer:** \\boxed{{{text}}}",
+            f"\\[\n\\boxed{{ {text} }}\n\\]",
+            f"\\boxed{{\\text{{{text}}}}}",
+            f"\\boxed{{\\mathbf{{{text}}}}}",
+            f"\\boxed{{\\, {text}\\,}}",
+        ]
+        if value.denominator == 1:
+            styles.append(f"\\boxed{{{value.numerator}.0}}")
+        else:
+            sign = "-" if value < 0 else ""
+            styles.append(f"\\boxed{{{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}}}")
+            styles.append(f"\\boxed{{{sign}\\dfrac{{{abs(value.numerator)}}}{{{value.denominator}}}}}")
+        if task.language == "zh":
+            styles.append(f"所以结果是 $\\boxed{{{text}}}$。")
+        return styles
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return [f"\\boxed{{{v}}}" for v in (0, 1, -1, 2, -2, 3, 4, 5, 6, 8, 10, 12, "1/2", "-1/2")]
 
     def worked_solution(self, task: Task) -> str:
         language = task.language if task.language in _SOL else "en"

@@ -11,8 +11,9 @@ Difficulty is the number of givens (docs/envs/sudoku.md):
 
 Answer: the completed grid as 9 lines of 9 digits in a fenced block (```). Only the LAST fenced
 block of the reply is graded; it scores 1 when it is a valid complete grid that keeps every given,
-else 0. Spaces or tabs between digits are tolerated; nothing else is (no commas, bars, separator
-rows, blank rows, dots or zeros).
+else 0. Spaces or tabs between digits, `|` bars between boxes, rule rows (`------+-------+------`)
+and blank lines are decoration and are dropped; nothing else is tolerated (no commas, dots or
+zeros), and a block with more or fewer than 9 rows scores 0.
 """
 
 from __future__ import annotations
@@ -108,14 +109,30 @@ def render_puzzle(grid: list[int]) -> str:
     return "\n".join(lines)
 
 
+# Box decoration a model copies from the prompt's own grid: bars between boxes inside a row, and
+# rule rows such as `------+-------+------` between bands. Neither holds a digit, so dropping them
+# cannot change which grid the block states.
+_BARS = "|\u2502\u2503"  # | │ ┃
+_RULE_CHARS = frozenset("-+=|_ \t\u2500\u2501\u253c\u254b\u2502\u2503")  # - + = | _ ─ ━ ┼ ╋ │ ┃
+_RULE_MARKS = frozenset("-=_\u2500\u2501")
+
+
+def _is_rule_row(line: str) -> bool:
+    return _RULE_CHARS.issuperset(line) and not _RULE_MARKS.isdisjoint(line)
+
+
 def parse_grid(block: str) -> tuple[list[int] | None, str]:
-    """The 81 digits of a fenced block's body, or (None, why). Linear in the body's length."""
-    lines = normalize_lines(block)
+    """The 81 digits of a fenced block's body, or (None, why). Blank lines, rule rows and `|` bars
+    between boxes are decoration and are dropped; every other line must be a row of 9 digits 1-9
+    (spaces and tabs between them free). Linear in the body's length."""
+    lines = [line for line in normalize_lines(block) if line.strip() and not _is_rule_row(line)]
     if len(lines) != 9:
-        return None, f"the last code block has {len(lines)} lines, expected 9 rows"
+        return None, f"the last code block has {len(lines)} rows, expected 9"
     grid: list[int] = []
     for r, line in enumerate(lines):
         compact = line.replace(" ", "").replace("\t", "")
+        for bar in _BARS:
+            compact = compact.replace(bar, "")
         if len(compact) != 9 or not _ROW_DIGITS.issuperset(compact):
             return None, f"row {r + 1} is not 9 digits from 1 to 9"
         grid.extend(ord(ch) - 48 for ch in compact)
@@ -188,6 +205,37 @@ class Sudoku(TaskFamily):
         lines.append(_OUTRO["zh" if zh else "en"])
         return "\n".join(lines) + "\n\n" + task.answer
 
+    def styled_answers(self, task: Task) -> list[str]:
+        solution = _grid_from_string(task.metadata["solution"])
+        rows = ["".join(str(v) for v in solution[r * 9:(r + 1) * 9]) for r in range(9)]
+        spaced_rows = [" ".join(row) for row in rows]
+        # the prompt's own layout: bars between boxes, rule rows between bands
+        boxed = [" | ".join(" ".join(row[k:k + 3]) for k in (0, 3, 6)) for row in rows]
+        rule = "------+-------+------"
+        prompt_style = boxed[:3] + [rule] + boxed[3:6] + [rule] + boxed[6:]
+        bands = rows[:3] + [""] + rows[3:6] + [""] + rows[6:]
+        bars_only = [f"{row[:3]}|{row[3:6]}|{row[6:]}" for row in rows]
+        fence = lambda lines, tag="": f"```{tag}\n" + "\n".join(lines) + "\n```"  # noqa: E731
+        styles = [
+            fence(spaced_rows),
+            fence(prompt_style),
+            fence(bands),
+            fence(bars_only),
+            fence(["|" + b + "|" for b in bars_only]),
+            fence(rows, "text"),
+            "**Solution:**\n\n" + fence(rows) + "\n",
+            "Solved grid:\r\n```\r\n" + "\r\n".join(rows) + "\r\n```",
+            fence(["  " + r for r in spaced_rows]),
+        ]
+        if task.language == "zh":
+            styles.append("答案：\n" + fence(prompt_style))
+        return styles
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        rows = ["123456789", "456789123", "789123456", "234567891", "567891234", "891234567",
+                "345678912", "678912345", "912345678"]
+        return ["```\n" + "\n".join(rows) + "\n```"]
+
     def wrong_answers(self, task: Task) -> list[str]:
         puzzle = _grid_from_string(task.metadata["puzzle"])
         solution = _grid_from_string(task.metadata["solution"])
@@ -221,7 +269,11 @@ class Sudoku(TaskFamily):
         replies = [render_answer(g) for g in wrong]
         rows = ["".join(str(v) for v in solution[r * 9:(r + 1) * 9]) for r in range(9)]
         replies.append("```\n" + "\n".join(",".join(row) for row in rows) + "\n```")  # CSV rows
-        replies.append("```\n" + "\n".join(f"{row[:3]}|{row[3:6]}|{row[6:]}" for row in rows) + "\n```")
+        # Decoration around a wrong grid still scores 0: bars and rule rows around one changed cell.
+        bad_rows = ["".join(str(v) for v in one_cell[r * 9:(r + 1) * 9]) for r in range(9)]
+        barred = [f"{row[:3]}|{row[3:6]}|{row[6:]}" for row in bad_rows]
+        replies.append("```\n" + "\n".join(barred[:3] + ["---+---+---"] + barred[3:6] + ["---+---+---"] + barred[6:]) + "\n```")
+        replies.append("```\n" + "\n".join(rows + rows) + "\n```")  # two grids in one block
         replies.append("\n".join(rows))  # no fence
         replies.append(task.answer + "\n\nOn second thought:\n" + render_answer(one_cell))
         replies.append("```\n" + "\n".join(rows[:8]) + "\n```")  # a row missing

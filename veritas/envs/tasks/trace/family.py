@@ -5,8 +5,9 @@ and printed something reasonable; otherwise draw the next candidate from the sam
 replacement is deterministic). Nothing is stored with partial output.
 
 check(): the first fenced block of the reply (or the whole reply when it has no fence) against
-the recorded output, line by line, after unifying line endings, removing trailing whitespace
-and dropping blank lines at either end. No part of the reply is executed.
+the recorded output, line by line, after unifying line endings and removing trailing whitespace.
+In a block, blank lines the program prints first or last count; only the one final newline
+before the closing fence is optional. No part of the reply is executed.
 """
 
 from __future__ import annotations
@@ -66,6 +67,17 @@ def output_problem(program: Program, result: sandbox.RunResult) -> str | None:
         if f"__DBG_{k}__" not in out:
             return f"debug print __DBG_{k}__ never ran"
     return None
+
+
+def output_lines(text: str) -> list[str]:
+    """The lines of a program's output or of an answer block's body: line endings unified,
+    trailing whitespace of each line removed, and only the one final newline (after the last
+    print, or before the closing fence) dropped. Blank lines first or last are lines like any
+    other. Spaces after the last newline are the closing fence's indentation, not a line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip(" \t")
+    if text.endswith("\n"):
+        text = text[:-1]
+    return [line.rstrip() for line in text.split("\n")]
 
 
 def answer_block(output: str) -> str:
@@ -131,10 +143,14 @@ class TraceFamily(TaskFamily):
         # A reply far longer than the output cannot match; refusing early bounds the work.
         if len(body) > 2 * len(expected) + 256:
             return Verdict(0.0, "answer is much longer than the program's output", fenced)
-        got = normalize_lines(body)
-        if not got:
+        # In a block every line counts, blank lines the program prints first or last included;
+        # without a block the reply's own leading/trailing blank lines cannot be told from
+        # printed ones, so they are dropped (and an output that starts or ends with a blank
+        # line can only be given in a block).
+        got = output_lines(body) if fenced else normalize_lines(body)
+        if not any(got):
             return Verdict(0.0, "empty answer block", fenced)
-        want = normalize_lines(expected)
+        want = output_lines(expected)
         if got == want:
             return Verdict(1.0, "exact output" if fenced else "exact output (no fenced block)", fenced)
         if len(got) != len(want):
@@ -148,17 +164,39 @@ class TraceFamily(TaskFamily):
             task.metadata["program"], trace, task.metadata["output"], answer_block(task.metadata["output"])
         )
 
+    def styled_answers(self, task: Task) -> list[str]:
+        output = task.metadata["output"]
+        body = output[:-1] if output.endswith("\n") else output
+        return [
+            f"```text\n{body}\n```",
+            f"Output:\n\n```\n{body}\n```\n",
+            f"**Output**\n```output\n{body}\n```",
+            "```\r\n" + body.replace("\n", "\r\n") + "\r\n```",
+            f"```\n{body}```",
+            "```\n" + "\n".join(line + "  " for line in body.split("\n")) + "\n```",
+            f"```\n{body}\n```\n\nThe `__DBG_` lines come from the debug prints.",
+        ]
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return ["```\n0\n```", "```\nNone\n```", "```\n__DBG_0__ 0\n```", "```\nTrue\n```"]
+
     def wrong_answers(self, task: Task) -> list[str]:
         output = task.metadata["output"]
-        lines = output.rstrip("\n").split("\n")
+        lines = output_lines(output)
         rng = derive_rng("trace-wrong-answers", task.seed, task.difficulty)
-        want = normalize_lines(output)
+        want = lines
         wrong: list[str] = []
 
         def add(candidate_lines: list[str]) -> None:
             text = "\n".join(candidate_lines)
-            if normalize_lines(text) != want:
+            if candidate_lines and output_lines(text + "\n") != want:
                 wrong.append(f"```\n{text}\n```")
+
+        # a blank line the program prints first or last left out
+        if len(lines) > 1 and not lines[0]:
+            add(lines[1:])
+        if len(lines) > 1 and not lines[-1]:
+            add(lines[:-1])
 
         # one character changed (never whitespace: trailing whitespace is normalised away)
         spots = [(i, j) for i, line in enumerate(lines) for j, ch in enumerate(line) if not ch.isspace()]
