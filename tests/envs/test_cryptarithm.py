@@ -155,7 +155,8 @@ def _equation(task: Task) -> str:
 
 @pytest.mark.parametrize("variant", [
     "reference", "colon", "full_stop", "chinese_marker", "chinese_colon", "lowercase", "no_spaces",
-    "unicode_minus_times", "reasoning_before", "chinese_stop",
+    "unicode_minus_times", "reasoning_before", "chinese_stop", "bold", "bold_marker_only", "latex",
+    "backtick_line", "backtick_equation", "chinese_bold", "chinese_backticks",
 ])
 def test_accepted_endings(task, variant):
     eq = _equation(task)
@@ -170,12 +171,20 @@ def test_accepted_endings(task, variant):
         "unicode_minus_times": "The answer is " + eq.replace("-", "\u2212").replace("*", "\u00d7"),
         "reasoning_before": "Column 1 gives a carry of 1... The answer is probably wrong so far.\n\nThe answer is " + eq,
         "chinese_stop": "答案是 " + eq + "。",
+        # decoration strong chat models put around the one equation (issue 12)
+        "bold": "**The answer is " + eq + "**",
+        "bold_marker_only": "**The answer is:** " + eq,
+        "latex": "The answer is $" + eq + "$",
+        "backtick_line": "`The answer is " + eq + "`",
+        "backtick_equation": "The answer is `" + eq + "`.",
+        "chinese_bold": "**答案是 " + eq + "**",
+        "chinese_backticks": "答案是：`" + eq + "`。",
     }[variant]
     assert verify(task, reply).score == 1.0, reply
 
 
 @pytest.mark.parametrize("variant", [
-    "trailing_text", "bold", "latex", "letters", "mapping", "no_marker", "boxed", "two_equations",
+    "trailing_text", "bold_then_text", "two_spans", "letters", "mapping", "no_marker", "boxed", "two_equations",
     "extra_equals", "reordered_operands", "wrong_operator", "x_for_times", "newline_inside",
 ])
 def test_rejected_endings(task, variant):
@@ -185,8 +194,8 @@ def test_rejected_endings(task, variant):
     parts = left.split(" ")
     reply = {
         "trailing_text": task.answer + " Hope this helps!",
-        "bold": "**The answer is " + eq + "**",
-        "latex": "The answer is $" + eq + "$",
+        "bold_then_text": "**The answer is " + eq + "** (I think)",
+        "two_spans": "The answer is `" + eq + "` or `" + eq + "`",
         "letters": "The answer is " + " ".join(meta["operands"][:1] + [meta["operators"][0]] + meta["operands"][1:]) + " = " + meta["result"],
         "mapping": "The answer is " + ", ".join(f"{k}={v}" for k, v in meta["solution"].items()),
         "no_marker": eq,

@@ -323,7 +323,15 @@ def test_symbols_and_whitespace():
         assert score(task, block(reply)) == 1.0, reply
     assert score(task, "```Python\n8/(3-8/3)\n```") == 1.0
     assert score(task, "```py\n8/(3-8/3)\n```") == 1.0
-    assert score(task, "```\n8/(3-8/3)\n```") == 0.0  # no language tag: not the answer block
+    # no language tag: read when the reply has no ```python block (issue 12), never over one
+    assert score(task, "```\n8/(3-8/3)\n```") == 1.0
+    assert score(task, block("None") + "\n```\n8/(3-8/3)\n```") == 0.0
+    assert score(task, "```text\n8/(3-8/3)\n```") == 0.0  # another language: not an answer
+    # a trailing comment is decoration unless it states another expression or number
+    assert score(task, block("8 / (3 - 8 / 3)  # = 24")) == 1.0
+    assert score(task, block("8 / (3 - 8 / 3)  # equals 24, done")) == 1.0
+    assert score(task, block("8 / (3 - 8 / 3)  # or 3 * 8")) == 0.0
+    assert score(task, block("8 / (3 - 8 / 3)  # = 25")) == 0.0
     assert score(task, "8/(3-8/3)") == 0.0  # no block at all
     task = make_task([2, 3, 4, 1])
     assert score(task, block("2 × 3 × 4 × 1")) == 1.0
@@ -344,7 +352,8 @@ def test_none_rules():
     assert not unsolvable.metadata["solvable"]
     assert score(unsolvable, block("None")) == 1.0
     assert score(unsolvable, "No expression works.\n" + block(" None ")) == 1.0
-    for reply in (block("none"), block("NONE"), block("None."), block("None # impossible"), "None",
+    assert score(unsolvable, block("None  # impossible")) == 1.0
+    for reply in (block("none"), block("NONE"), block("None."), block("None # (1 + 1) * (1 + 1)"), "None",
                   block("(1 + 1) * (1 + 1)"), block("1 + 1 + 1 + 1")):
         assert score(unsolvable, reply) == 0.0, reply
     solvable = make_task([1, 2, 3, 4])

@@ -165,6 +165,7 @@ def _fence(lines: list[str], info: str = "") -> str:
 
 @pytest.mark.parametrize("variant", [
     "plain", "spaces", "tabs", "padded", "info_string", "crlf", "blank_edges", "text_around", "thinking",
+    "bars", "separator_rows", "prompt_layout", "blank_row_inside", "blank_lines_between_bands",
 ])
 def test_tolerated_layouts_score_one(task, variant):
     rows = _rows(task)
@@ -178,22 +179,32 @@ def test_tolerated_layouts_score_one(task, variant):
         "blank_edges": "```\n\n" + "\n".join(rows) + "\n\n```",
         "text_around": "Here is my solution:\n" + _fence(rows) + "\nAll rows, columns and boxes check out.",
         "thinking": "<think>try 5 at r1c1 ...</think>\n" + _fence(rows),
+        # box decoration (issue 12): bars, rule rows and blank lines hold no digit
+        "bars": _fence([f"{r[:3]}|{r[3:6]}|{r[6:]}" for r in rows]),
+        "separator_rows": _fence(rows[:3] + ["------+-------+------"] + rows[3:6] + ["------+-------+------"] + rows[6:]),
+        "prompt_layout": _fence([" | ".join(" ".join(r[k:k + 3]) for k in (0, 3, 6)) for r in rows[:3]]
+                                + ["------+-------+------"]
+                                + [" | ".join(" ".join(r[k:k + 3]) for k in (0, 3, 6)) for r in rows[3:]]),
+        "blank_row_inside": _fence(rows[:4] + [""] + rows[4:]),
+        "blank_lines_between_bands": _fence(rows[:3] + [""] + rows[3:6] + [""] + rows[6:]),
     }[variant]
     assert verify(task, reply).score == 1.0, reply
 
 
 @pytest.mark.parametrize("variant", [
-    "csv", "bars", "separator_rows", "blank_row_inside", "dots", "zeros", "fullwidth", "ten_rows", "eight_rows",
-    "no_fence", "unclosed_fence", "one_line", "first_row_on_fence_line", "inline_code",
+    "csv", "dots", "zeros", "fullwidth", "ten_rows", "eight_rows", "no_fence", "unclosed_fence", "one_line",
+    "first_row_on_fence_line", "inline_code", "bars_in_wrong_places", "rule_row_with_digit", "two_grids_with_bars",
 ])
 def test_other_layouts_score_zero(task, variant):
     rows = _rows(task)
     sep = "------+-------+------"
     reply = {
         "csv": _fence([",".join(r) for r in rows]),  # reasoning-gym scored this 0.9
-        "bars": _fence([f"{r[:3]}|{r[3:6]}|{r[6:]}" for r in rows]),
-        "separator_rows": _fence(rows[:3] + [sep] + rows[3:6] + [sep] + rows[6:]),
-        "blank_row_inside": _fence(rows[:4] + [""] + rows[4:]),
+        # bars that split a row into more or fewer than 9 digits, a rule row with a digit in it,
+        # and two grids in one block with decoration: all still 0
+        "bars_in_wrong_places": _fence([f"{r[:4]}|{r[4:]}1" for r in rows]),
+        "rule_row_with_digit": _fence(rows[:3] + ["---1---"] + rows[3:]),
+        "two_grids_with_bars": _fence(rows + [sep] + rows),
         "dots": _fence([rows[0][:8] + "."] + rows[1:]),
         "zeros": _fence([rows[0][:8] + "0"] + rows[1:]),
         "fullwidth": _fence([r.translate(str.maketrans("123456789", "１２３４５６７８９")) for r in rows]),

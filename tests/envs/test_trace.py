@@ -313,21 +313,47 @@ def _tasks(n=12):
 
 def test_reference_and_harmless_variants_score_one():
     for task in _tasks():
-        out = task.metadata["output"].rstrip("\n")
+        out = _without_final_newline(task.metadata["output"])
         for reply in (
             task.answer,
             f"The program prints:\n\n```text\n{out}\n```\nDone.",
             out,  # no fence at all: the whole reply is the answer
             f"```\r\n{out.replace(chr(10), chr(13) + chr(10))}\r\n```",
-            "```\n\n" + "\n".join(line + "   " for line in out.split("\n")) + "\n\n\n```",
+            "```\n" + "\n".join(line + "   " for line in out.split("\n")) + "\n   ```",  # indented closing fence
             f"<think>let me trace it; maybe it prints 0?</think>\n```\n{out}\n```",
         ):
             assert verify(task, reply).score == 1.0, (reply, task.answer)
 
 
+def _without_final_newline(output: str) -> str:
+    return output[:-1] if output.endswith("\n") else output
+
+
+def test_printed_blank_lines_first_or_last_count():
+    """Issue 12: seed 291 (level 1) prints a blank line first; leaving it out, or adding blank
+    lines the program does not print, scores 0. Only the one final newline is optional."""
+    task = generate("trace", 291, 1)
+    output = task.metadata["output"]
+    assert output.startswith("\n")
+    body = _without_final_newline(output)
+    assert verify(task, f"```\n{body}\n```").score == 1.0
+    assert verify(task, f"```\n{body}```").score == 1.0  # the final newline is optional
+    assert verify(task, f"```\n{body.lstrip(chr(10))}\n```").score == 0.0  # leading blank line dropped
+    assert verify(task, body.lstrip("\n")).score == 0.0  # no block cannot show it either
+    assert verify(task, f"```\n{body}\n\n```").score == 0.0  # an extra blank line at the end
+    ends_blank = generate("trace", 1312, 1)  # the first level-1 seed whose output ends with a blank line
+    assert ends_blank.metadata["output"].endswith("\n\n")
+    body = _without_final_newline(ends_blank.metadata["output"])
+    assert verify(ends_blank, f"```\n{body}\n```").score == 1.0
+    assert verify(ends_blank, f"```\n{body.rstrip(chr(10))}\n```").score == 0.0  # trailing blank line dropped
+    plain = generate("trace", 1, 1)
+    assert not plain.metadata["output"].startswith("\n")
+    assert verify(plain, "```\n\n" + plain.metadata["output"] + "```").score == 0.0  # a blank line added first
+
+
 def test_every_one_character_change_scores_zero():
     for task in _tasks(8):
-        out = task.metadata["output"].rstrip("\n")
+        out = _without_final_newline(task.metadata["output"])
         for i, ch in enumerate(out):
             if ch.isspace():
                 continue
@@ -337,7 +363,7 @@ def test_every_one_character_change_scores_zero():
 
 def test_empty_and_stuffed_replies_score_zero():
     for task in _tasks():
-        out = task.metadata["output"].rstrip("\n")
+        out = _without_final_newline(task.metadata["output"])
         lines = out.split("\n")
         for reply in (
             "",

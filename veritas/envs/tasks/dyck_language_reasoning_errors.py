@@ -166,7 +166,7 @@ class DyckLanguageReasoningErrors(TaskFamily):
     def styled_answers(self, task: Task) -> list[str]:
         wrong: list[int] = task.metadata["wrong_steps"]
         listed = ", ".join(map(str, wrong))
-        return [
+        styles = [
             f"**Answer:** {listed}",
             f"Answer: **{listed}**",
             f"Answer: `{listed}`",
@@ -177,6 +177,7 @@ class DyckLanguageReasoningErrors(TaskFamily):
             f"Answer:\n```\n{listed}\n```",
             f"The wrong steps are {listed}.\n\nAnswer: {listed}",
         ]
+        return list(dict.fromkeys(styles))  # one wrong step makes some styles coincide
 
     def trivial_replies(self, difficulty: int) -> list[str]:
         return ["Answer: 1", "Answer: 2", "Answer: 3", "Answer: 1, 2", "Answer: 1, 2, 3", "Answer: 2, 3"]

@@ -133,13 +133,14 @@ class TraceFamily(TaskFamily):
         expected = task.metadata.get("output")
         if not isinstance(expected, str) or not expected.strip():
             return Verdict(0.0, "task records no expected output", False)
-        blocks = fenced_blocks(text, max_blocks=1)
-        if blocks:
-            body, fenced = blocks[0][1], True
-        elif "```" in text:
-            return Verdict(0.0, "unclosed code fence", False)
-        else:
+        # One scan for the first fence: a flood of backticks costs one str.find, not two.
+        if "```" not in text:
             body, fenced = text, False
+        else:
+            blocks = fenced_blocks(text, max_blocks=1)
+            if not blocks:
+                return Verdict(0.0, "unclosed code fence", False)
+            body, fenced = blocks[0][1], True
         # A reply far longer than the output cannot match; refusing early bounds the work.
         if len(body) > 2 * len(expected) + 256:
             return Verdict(0.0, "answer is much longer than the program's output", fenced)
