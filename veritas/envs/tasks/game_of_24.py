@@ -354,7 +354,7 @@ class GameOf24(TaskFamily):
         body = meta["solution"] if meta["solvable"] else "None"
         target = meta["target"]
         styles = [
-            f"```python\n{body}  # = {target}\n```" if meta["solvable"] else f"```python\nNone  # no solution\n```",
+            f"```python\n{body}  # = {target}\n```" if meta["solvable"] else "```python\nNone  # no solution\n```",
             f"```\n{body}\n```",
             f"```py\n{body}\n```",
             f"```Python\n{body}\n```",
