@@ -24,10 +24,10 @@ Scoring (1 or 0), on the content of the last `\\boxed{...}` only:
   every letter (which is never correct: at least one option is False) scores 0.
 
 Difficulty (options / nesting depth of and-or-not / facts per option / fact kinds / brackets):
-  1: 3 options, depth 1,   <= 2 facts; +, - comparisons, True/False;        fully bracketed
-  2: 4 options, depth 1-2, <= 3 facts; + *, parity via % 2;                  fully bracketed
-  3: 5 options, depth 2-3, <= 4 facts; + is_prime, //, %, abs;               precedence only
-  4: 6 options, depth 2-3, <= 5 facts; + len, count, in, max/min, 3-term arithmetic, both sides
+  1: 6 options, depth 1,   <= 2 facts; +, - comparisons, True/False;        fully bracketed
+  2: 6 options, depth 1-2, <= 3 facts; + *, parity via % 2;                  fully bracketed
+  3: 6 options, depth 2-3, <= 4 facts; + is_prime, //, %, abs;               precedence only
+  4: 7 options, depth 2-3, <= 5 facts; + len, count, in, max/min, 3-term arithmetic, both sides
                                         of a comparison computed;           precedence only
   5: 7 options, depth 3-4, <= 6 facts; as 4, larger numbers;                 precedence only
 ("fully bracketed": every and/or inside another operator is in parentheses; "precedence only":

@@ -13,7 +13,8 @@ Levels (docs/envs/cryptarithm.md):
     5  A * B + C = D, A * B - C = D, A * B * C = D, A * B + C - D = E
 
 The reply must END with `The answer is <equation>` (or `答案是 <equation>`), the equation being
-the puzzle with digits for letters. The last such marker counts. The verifier parses the equation
+the puzzle with digits for letters. The last such marker counts. Markdown/LaTeX decoration around
+the one equation (`**`, backticks, `$`, a colon, final full stops) is removed. The verifier parses the equation
 (never evaluates text), checks that it has the puzzle's shape (operands, operators, word
 lengths), that it is an instance of the puzzle (one digit per letter, distinct letters distinct,
 no leading zeros) and that its arithmetic is exactly right.

@@ -7,7 +7,8 @@ after the prefix, closed from the innermost out.
 
 Scoring (1 or 0):
 - The last `Answer:` label counts (also `answer:` / `ANSWER:`); its text runs to the end of that
-  line, or is the next non-empty line when the label ends its line.
+  line, or is the next non-empty line when the label ends its line, or the body of a fenced
+  block that directly follows the label.
 - Whitespace between symbols is free (`( [ ] )`, `([])` and `(  [ ])` are the same answer);
   surrounding `**`, backticks and one final full stop are ignored. Any other character in the
   answer (a letter, a comma, a second guess) makes it unreadable: score 0, format_ok False.

@@ -9,7 +9,9 @@ then draws numbers and targets uniformly until the exact solver's verdict matche
 bracketing, exact rationals; the original checked left-to-right only and so rewarded "None" for
 puzzles with a bracketed solution. The reference expression of a solvable task is the solver's.
 
-Scoring (check): the last ```python block of the reply is the answer. Its content, stripped, must be
+Scoring (check): the last ```python block of the reply is the answer (the last untagged block when
+there is no ```python block). `# ...` comments are removed unless they hold an operator, a
+bracket or a number other than the target. The content, stripped, must be
 exactly `None` or one expression that _exact_expr parses (never eval: no `**`, `//`, `%`, unary
 signs, decimals, implicit products); its numbers must be the given multiset exactly; it must use
 only the allowed operators, never divide by zero, and equal the target exactly. `None` scores 1
