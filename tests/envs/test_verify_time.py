@@ -1,6 +1,6 @@
 """Issue 12, item 5: every verify takes < 50 ms on any reply up to 1 MB.
 
-Adversarial floods of about 1 MB (tests/envs/floods.py: backtick runs, fences, braces, `\\boxed{`,
+Adversarial floods of about 1 MB (veritas/envs/probes.py: backtick runs, fences, braces, `\\boxed{`,
 digits, newlines, `<think>` tags, answer markers, the reference repeated) for every family, on a
 level-1 and a level-5 task. Each flood is timed as the best of 5 runs, so a machine loaded by
 other jobs does not make the test flaky while a super-linear or per-run Python loop still fails
@@ -14,7 +14,7 @@ import pytest
 from veritas.envs import generate, list_task_types, verify
 from veritas.envs.answers import MAX_REPLY_CHARS
 
-from .floods import floods, worst_time
+from veritas.envs.probes import floods, worst_flood_time
 
 LIMIT_SECONDS = 0.050
 
@@ -23,7 +23,7 @@ LIMIT_SECONDS = 0.050
 @pytest.mark.parametrize("task_type", list_task_types())
 def test_every_flood_verifies_in_under_50_ms(task_type, level, seed):
     task = generate(task_type, seed, level)
-    seconds, name = worst_time(task, repeats=5)
+    seconds, name = worst_flood_time(task, repeats=5)
     assert seconds < LIMIT_SECONDS, f"{task_type} level {level}: flood {name!r} took {seconds * 1000:.1f} ms"
 
 
