@@ -54,3 +54,16 @@ class FakeRaises(_FakeNumber):
         if "`" in text:
             raise IndexError("the bug")
         return super().check(task, text)
+
+
+@register
+class FakeCannotGenerate(_FakeNumber):
+    """Broken: generation raises at level 3, so the audit must report that cell, not crash."""
+
+    name = "fake_cannot_generate"
+    id_offset = 200_000_000
+
+    def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
+        if difficulty == 3:
+            raise RuntimeError("the bug")
+        return super().build(rng, difficulty, language, wording)

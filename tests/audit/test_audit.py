@@ -45,6 +45,15 @@ def test_broken_fake_families_fail_their_cell_and_the_exit_code():
     assert raises["verifier_errors"] > 0 and raises["fuzz_example"]["reason"].startswith("verifier error")
 
 
+def test_a_family_that_cannot_generate_is_a_failing_cell_not_a_crash():
+    out = audit("--import", "tests.audit.fake_families", "--task-types", "fake_cannot_generate", "--levels", "2", "3",
+                "--n", "10", "--json")
+    assert out.returncode == 1, out.stderr
+    cells = {c["level"]: c for c in json.loads(out.stdout)["cells"]}
+    assert cells[2]["failures"] == []
+    assert cells[3]["failures"] == ["error"] and "RuntimeError: the bug" in cells[3]["error"]
+
+
 def test_text_and_markdown_name_the_failing_cell():
     text = audit("--import", "tests.audit.fake_families", "--task-types", "fake_accepts_constant", "--levels", "1", "--n", "20")
     assert text.returncode == 1

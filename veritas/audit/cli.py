@@ -66,12 +66,18 @@ def run_audit(task_types: list[str], levels: list[int], n: int, imports: list[st
     second = determinism.start_second_process(ids, imports)
     results = []
     for tt, lv in cells:
-        cell = audit_cell(tt, lv, n)
+        try:
+            cell = audit_cell(tt, lv, n)
+        except Exception as exc:  # a family that cannot even generate is a failing cell, not a crash
+            cell = {"task_type": tt, "level": lv, "n": n, "error": f"{type(exc).__name__}: {exc}"[:300], "seconds": 0.0}
         results.append(cell)
         if progress:
             progress(cell)
     theirs, why = determinism.finish(second)
     for i, cell in enumerate(results):
+        if "error" in cell:
+            cell["failures"] = ["error"]
+            continue
         mine = determinism.digest([generate(cell["task_type"], s, cell["level"]) for s in range(min(n, DETERMINISM_IDS))])
         other = theirs[i] if i < len(theirs) else None
         cell["deterministic"] = other == mine
@@ -88,6 +94,10 @@ _HEADER = ("task type", "L", "det", "ref", "near miss", "styled", "best constant
 
 
 def _row(c: dict) -> tuple[str, ...]:
+    if "error" in c:
+        blank = ("",) * (len(_HEADER) - 4)
+        return (c["task_type"], str(c["level"]), f"ERROR ✗ {c['error']}", *blank, "error")
+
     def mark(goal: str, text: str) -> str:
         return f"{text} ✗" if goal in c["failures"] else text
 

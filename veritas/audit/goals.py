@@ -17,6 +17,7 @@ GOALS: tuple[tuple[str, str], ...] = (
     ("verify_ms", f"worst verify of an adversarial 1 MB reply < {MAX_VERIFY_S * 1000:.0f} ms"),
     ("gen_per_s", f"generation >= {MIN_ITEMS_PER_S:.0f} train items/s"),
     ("split_overlap", "no test task has a train task's content; every content in its seed's split"),
+    ("error", "the cell's tasks can be generated at all (train and test seeds)"),
 )
 
 

@@ -9,7 +9,7 @@ from veritas.envs import Task, get_family, verify
 
 # Replies a lazy policy tries first, whatever the family.
 GENERIC_CONSTANTS: tuple[str, ...] = ("", "0", "1", "None", "Answer: 1", "\\boxed{A}")
-TOP_REFERENCES = 3  # the commonest reference answers also count as constants
+TOP_REFERENCES = 3  # the commonest reference answers (seen at least twice) also count as constants
 
 
 def is_verifier_error(verdict) -> bool:
@@ -62,7 +62,8 @@ def constant_candidates(tasks: list[Task], level: int) -> list[str]:
         trivial = list(family.trivial_replies(level))
     except Exception:  # a broken hook must not hide the generic candidates
         trivial = []
-    commonest = [a for a, _ in Counter(t.answer for t in tasks).most_common(TOP_REFERENCES)]
+    # An answer seen once is no pattern: it would score 1/n on its own task, and fail a small n.
+    commonest = [a for a, c in Counter(t.answer for t in tasks).most_common(TOP_REFERENCES) if c >= 2]
     seen: dict[str, None] = {}
     for reply in [*trivial, *commonest, *GENERIC_CONSTANTS]:
         seen.setdefault(reply, None)
