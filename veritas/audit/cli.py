@@ -168,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
         except ImportError as exc:
             print(f"veritas audit: --import {module}: {exc}", file=sys.stderr)
             return 2
-    task_types = args.task_types or list_task_types()
+    # "A B" and "A,B" both work (data_gen takes the comma form).
+    task_types = [t for arg in args.task_types or [] for t in arg.split(",") if t] or list_task_types()
     for tt in task_types:
         try:
             get_family(tt)
