@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from veritas.envs import DIFFICULTY_LEVELS, Built, generate, get_family, list_task_types
+from veritas.envs import DIFFICULTY_LEVELS, Built, TaskFamily, Verdict, generate, get_family, list_task_types
 from veritas.envs.rng import derive_rng
 from veritas.envs.splits import (
     CONTENT_SHARES,
@@ -157,3 +157,32 @@ def test_game_of_24_level_1_exhaustively():
     # level 1 really is this small: 2,000 train tasks use only the train part.
     for i in range(2000):
         assert space[key_of(generate("game_of_24", i, 1))] == "train"
+
+
+class _OneContentFamily(TaskFamily):
+    """A FAKE family with a single possible content, never registered for good: a level whose
+    space has nothing in a split."""
+
+    name = "fake_one_content"
+    env = "fake-splits"
+    id_offset = 0
+    num_seeds = 100_000_000
+
+    def build(self, rng, difficulty, language, wording):
+        return Built("Say 7.", "7", {"value": 7})
+
+    def check(self, task, text):
+        return Verdict(float(text.strip() == "7"), "compared")
+
+
+def test_a_split_without_content_is_a_clear_error(monkeypatch):
+    from veritas.envs import registry
+
+    family = _OneContentFamily()
+    list_task_types()  # discover the real families first, then add the fake for this test only
+    monkeypatch.setitem(registry._FAMILIES, family.name, family)
+    home = split_of_content(family.content_key(family.build(None, 1, "en", None), 1))
+    assert generate(family.name, SPLIT_BLOCKS[home][0], 2).answer == "7"
+    other = next(s for s in SPLITS if s != home)
+    with pytest.raises(ValueError, match=rf"fake_one_content level 2, split '{other}'"):
+        generate(family.name, SPLIT_BLOCKS[other][0], 2)

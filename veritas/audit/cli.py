@@ -17,7 +17,7 @@ import time
 from veritas.envs import DIFFICULTY_LEVELS, generate, get_family, list_task_types
 
 from . import determinism, fuzz, goals, scoring
-from .content import task_key
+from .content import split_overlap, task_key
 
 DEFAULT_N = 200
 DETERMINISM_IDS = 10  # ids per cell regenerated in the second process
@@ -40,7 +40,7 @@ def audit_cell(task_type: str, level: int, n: int) -> dict:
     fz = fuzz.fuzz(tasks[:FUZZ_TASKS], FUZZ_PER_TASK)
     slow = fuzz.worst_verify(tasks[0], goals.MAX_VERIFY_S * 1000)
     n_test = max(5, n // 20)
-    overlap = _overlap(task_type, level, set(keys), n_test)
+    overlap = split_overlap(task_type, level, set(keys), n_test)
     cell.update({k: v for k, v in known.items() if k != "verifier_errors"})
     cell.update({k: v for k, v in const.items() if k != "verifier_errors"})
     cell.update({k: v for k, v in fz.items() if k != "verifier_errors"})
@@ -49,15 +49,6 @@ def audit_cell(task_type: str, level: int, n: int) -> dict:
     cell.update(overlap)
     cell["seconds"] = time.perf_counter() - t0
     return cell
-
-
-def _overlap(task_type: str, level: int, train_keys: set[str], n_test: int) -> dict:
-    from veritas.envs.splits import SPLIT_BLOCKS, split_of_content
-
-    lo = SPLIT_BLOCKS["test"][0]
-    test_keys = [task_key(generate(task_type, lo + i, level)) for i in range(n_test)]
-    misplaced = sum(split_of_content(k) != "train" for k in train_keys) + sum(split_of_content(k) != "test" for k in test_keys)
-    return {"split_shared": len(train_keys.intersection(test_keys)), "split_misplaced": misplaced, "split_test_n": n_test}
 
 
 def run_audit(task_types: list[str], levels: list[int], n: int, imports: list[str], progress=None) -> list[dict]:
@@ -101,7 +92,10 @@ def _row(c: dict) -> tuple[str, ...]:
     def mark(goal: str, text: str) -> str:
         return f"{text} ✗" if goal in c["failures"] else text
 
-    const = f"{c['constant_share']:.1%} {json.dumps(c['constant_reply'], ensure_ascii=False)[:24]}"
+    if c["constant_share"] > 0:
+        const = f"{c['constant_share']:.1%} {json.dumps(c['constant_reply'], ensure_ascii=False)[:24]}"
+    else:
+        const = "0% (none scores)"
     return (
         c["task_type"], str(c["level"]),
         mark("deterministic", "yes" if c["deterministic"] else "NO"),
@@ -199,5 +193,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_text(cells))
         failing = sum(bool(c["failures"]) for c in cells)
-        print(f"\n{failing} of {len(cells)} cells miss a goal; {wall:.0f} s wall, {cpu:.0f} s CPU (this process)")
+        print(f"\n{failing} of {len(cells)} cells miss a goal; {wall:.1f} s wall, {cpu:.1f} s CPU (this process)")
     return 1 if any(c["failures"] for c in cells) else 0

@@ -81,23 +81,13 @@ def census(task_type: str, level: int, n: int, first_seed: int = 0) -> Census:
     return Census(n, len(counts), freq.get(1, 0), freq.get(2, 0), sum(c * (c - 1) for c in counts.values()))
 
 
-def split_sample_keys(task_type: str, level: int, split: str, n: int) -> list[str]:
-    """Content keys of the first n seeds of a split's block at a level."""
-    lo = SPLIT_BLOCKS[split][0]
-    return [task_key(generate(task_type, lo + i, level)) for i in range(n)]
-
-
-def split_overlap(task_type: str, level: int, n_train: int, n_other: int) -> dict:
-    """Contents shared between train and val/test samples, and tasks whose content lies outside
-    their seed's split (both must be 0)."""
-    train = split_sample_keys(task_type, level, "train", n_train)
-    shared, misplaced = 0, sum(split_of_content(k) != "train" for k in train)
-    train_set = set(train)
-    for split in ("val", "test"):
-        keys = split_sample_keys(task_type, level, split, n_other)
-        misplaced += sum(split_of_content(k) != split for k in keys)
-        shared += len(train_set.intersection(keys))
-    return {"shared": shared, "misplaced": misplaced, "n_train": n_train, "n_other": n_other}
+def split_overlap(task_type: str, level: int, train_keys: set[str], n_test: int) -> dict:
+    """Contents of the first n_test test-split tasks found among `train_keys`, and keys lying
+    outside their seed's split: both must be 0."""
+    lo = SPLIT_BLOCKS["test"][0]
+    test_keys = [task_key(generate(task_type, lo + i, level)) for i in range(n_test)]
+    misplaced = sum(split_of_content(k) != "train" for k in train_keys) + sum(split_of_content(k) != "test" for k in test_keys)
+    return {"split_shared": len(train_keys.intersection(test_keys)), "split_misplaced": misplaced, "split_test_n": n_test}
 
 
 def _main(argv: list[str] | None = None) -> int:
