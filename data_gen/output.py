@@ -61,7 +61,8 @@ def fingerprint(spec: dict) -> str:
 def progress(total: int, initial: int, desc: str, quiet: bool, unit: str = "row"):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, desc=desc, unit=unit, unit_scale=True, disable=quiet,
+    # unit_scale (12.3k) only for large totals: small ones would show as floats ("0.00/12.0")
+    return tqdm(total=total, initial=initial, desc=desc, unit=unit, unit_scale=total >= 10_000, disable=quiet,
                 dynamic_ncols=True, mininterval=0.5)
 
 
