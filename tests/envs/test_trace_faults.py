@@ -130,6 +130,7 @@ def test_a_sandbox_that_keeps_failing_says_so(monkeypatch, code, how):
     client = sandbox.default_client()
     client.close()
     monkeypatch.setattr(sandbox.SandboxClient, "_command", _failing_command(code))
+    monkeypatch.setattr(sandbox, "SANDBOX_PATIENCE_S", 2.0)  # 20 s by default
     start = time.perf_counter()
     try:
         with pytest.raises(sandbox.SandboxUnavailable) as caught:
@@ -138,6 +139,7 @@ def test_a_sandbox_that_keeps_failing_says_so(monkeypatch, code, how):
         client.close()
     message = str(caught.value)
     assert "the sandbox itself is failing" in message and how in message
+    assert "workers in a row died or stalled over" in message
     assert "generator bug" not in message
     assert time.perf_counter() - start < 15
 

@@ -180,5 +180,7 @@ def test_compare_runs_with_different_task_types_warns(tmp_path, capsys):
     assert row.split()[1:] == ["0.0", "-", "-"]
     assert "note: the runs cover different task types" in table
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert eval_main(["compare", *outs, "--png", str(tmp_path)]) == 2  # a folder, not a file
+    assert "is a folder" in capsys.readouterr().err
     same = [("x", json.loads((tmp_path / "a" / "results.json").read_text()))] * 2
     assert "note:" not in compare_table(same)

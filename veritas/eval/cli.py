@@ -177,6 +177,10 @@ def cmd_compare(argv: list[str]) -> int:
         return 2
     if len(set(labels)) != len(labels):
         labels = [f"{label}#{i + 1}" for i, label in enumerate(labels)]
+    if args.png and os.path.isdir(args.png):
+        print(f"veritas eval compare: --png {args.png} is a folder; give a file path such as compare.png",
+              file=sys.stderr)
+        return 2
     pairs = list(zip(labels, runs))
     print(compare_table(pairs))
     if args.png:

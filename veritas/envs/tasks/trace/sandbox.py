@@ -11,8 +11,9 @@ program retried on the fresh worker; who is to blame decides what happens next:
 
 - the infrastructure (killed by a signal from outside: SIGKILL from a user, the OOM killer or the
   lifetime CPU cap, SIGTERM...; stopped by SIGSTOP; starved of CPU past the wall limit): retried
-  without limit per program, but after MAX_SANDBOX_FAILURES consecutive failures (with a short
-  backoff between them) SandboxUnavailable is raised: the sandbox itself is failing;
+  without spending the program's attempts, with a short backoff between tries, until the failures
+  in a row reach MAX_SANDBOX_FAILURES over at least SANDBOX_PATIENCE_S: then SandboxUnavailable is
+  raised, the sandbox itself is failing;
 - the program (the worker crashed by itself, e.g. a segfault, or kept burning CPU past its
   budget): after PROGRAM_KILLS such failures a trivial probe program runs on a fresh worker; if
   it answers, the program is a failed candidate (RunResult "killed"); if not, the sandbox is at
@@ -56,7 +57,11 @@ WALL_TIMEOUT_S = 30.0
 POLL_SLICE_S = 0.25  # how often a silent worker is looked at
 STOPPED_GRACE_S = 0.5  # a worker stopped (SIGSTOP, a debugger) this long is replaced
 CPU_GRACE_S = 1.0  # CPU beyond the program's budget before a silent worker counts as runaway
-MAX_SANDBOX_FAILURES = 16  # consecutive infrastructure failures of one request before giving up
+# Giving up on the sandbox needs both: this many consecutive failures for one program, over at
+# least SANDBOX_PATIENCE_S (a burst of kills, e.g. an OOM killer at work, passes; a worker that
+# cannot start at all is reported within ~20 s).
+MAX_SANDBOX_FAILURES = 16
+SANDBOX_PATIENCE_S = 20.0
 PROGRAM_KILLS = 2  # worker deaths blamed on one program before the probe decides
 BACKOFF_S = (0.0, 0.0, 0.01, 0.02, 0.05, 0.1, 0.25)  # sleep before restart k (then 0.25 s)
 PROBE_SOURCE = "print(0)\n"
@@ -282,6 +287,7 @@ class SandboxClient:
         the lock."""
         failures = list(failures or [])
         probe_failed = ""
+        first_failure = time.monotonic()
         while True:
             blamed = sum(f.program_blamed for f in failures)
             if blamed >= PROGRAM_KILLS:
@@ -291,9 +297,10 @@ class SandboxClient:
                 # a trivial program fails too: the earlier deaths were the sandbox's, not the program's
                 failures = [WorkerDied(str(f)) for f in failures] + [WorkerDied(probe)]
                 probe_failed = f"; {probe}"
-            if len(failures) >= MAX_SANDBOX_FAILURES:
+            failing_s = time.monotonic() - first_failure
+            if len(failures) >= MAX_SANDBOX_FAILURES and failing_s >= SANDBOX_PATIENCE_S:
                 raise SandboxUnavailable(
-                    f"trace sandbox: {len(failures)} workers in a row died or stalled "
+                    f"trace sandbox: {len(failures)} workers in a row died or stalled over {failing_s:.0f} s "
                     f"(last: {failures[-1]}{probe_failed}); the sandbox itself is failing, not the program "
                     "(is something killing processes, memory exhausted, or the worker unable to start?)")
             if failures:
