@@ -97,23 +97,27 @@ def kill_storm(client, stop: threading.Event, kills: list, age_s: float) -> None
 
 
 def test_a_kill_storm_changes_no_task():
-    ids = range(500_000, 500_400)
-    expected = [generate("trace", i).to_json() for i in ids]
+    # Every worker is killed 0.5 s into its life (room to start even on a loaded machine), until 6
+    # kills have landed; then the same ids are generated again undisturbed and compared.
     client = sandbox.default_client()
     before = client.restarts
     stop, kills = threading.Event(), []
-    killer = threading.Thread(target=kill_storm, args=(client, stop, kills, 0.2), daemon=True)
+    killer = threading.Thread(target=kill_storm, args=(client, stop, kills, 0.5), daemon=True)
     start = time.perf_counter()
+    got = []
     killer.start()
     try:
-        got = [generate("trace", i).to_json() for i in ids]
+        for i in range(500_000, 502_000):
+            got.append(generate("trace", i).to_json())
+            if len(kills) >= 6 or time.perf_counter() - start > 90:
+                break
     finally:
         stop.set()
         killer.join()
     elapsed = time.perf_counter() - start
-    assert got == expected
     assert len(kills) >= 3 and client.restarts - before >= 3, (len(kills), client.restarts - before)
-    assert elapsed < 60
+    assert got == [generate("trace", 500_000 + k).to_json() for k in range(len(got))]
+    assert elapsed < 120
 
 
 def _failing_command(code: str):
@@ -257,7 +261,7 @@ def test_a_child_killed_outright_takes_its_worker_along():
     os.close(write_end)
     worker = int(os.read(read_end, 64).decode())
     os.close(read_end)
-    assert sandbox._proc_state(worker)[0] in "Tt"
+    assert _wait_until(lambda: sandbox._proc_state(worker)[0] in "Tt", 5)  # SIGSTOP lands asynchronously
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     assert _wait_until(lambda: not _alive(worker), 5)
