@@ -160,8 +160,9 @@ def test_edited_sudoku_givens_are_refused_not_scored_against_the_edit():
     row = row_for(task, index=3)
     solution = task.metadata["solution"]
     cleared = _damaged(row, task, metadata={**task.metadata, "puzzle": "0" * len(task.metadata["puzzle"])})
-    other = "".join(str(int(c) % 9 + 1) for c in solution)  # a valid grid (digits relabelled), not the solution
-    assert other != solution
+    # a valid grid in the answer's own format (digits relabelled), but not this puzzle's solution
+    other = "".join(str(int(c) % 9 + 1) if c.isdigit() and c != "0" else c for c in task.answer)
+    assert other != task.answer and solution
     with pytest.raises(RewardRowError, match=r"row index 3 .*task_id .*sudoku seed 4.*metadata\['puzzle'\] differs"):
         compute_score("sudoku", other, row["reward_model"]["ground_truth"], cleared)
     # what the check prevents: scored against the edit, any valid grid would earn the reward
