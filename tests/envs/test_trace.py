@@ -487,7 +487,7 @@ def test_a_killed_worker_is_replaced_and_the_program_retried():
         client.close()
 
 
-def test_a_stopped_worker_is_replaced_within_a_second():
+def test_a_stopped_worker_is_replaced_quickly():
     # SIGSTOP: alive but silent. Judged from /proc (state T), not after a fixed 10 s wall timeout.
     client = sandbox.SandboxClient()
     try:
@@ -496,7 +496,7 @@ def test_a_stopped_worker_is_replaced_within_a_second():
         os.kill(stopped, signal.SIGSTOP)
         start = time.perf_counter()
         assert client.run("print(7)").output == "7\n"
-        assert client.restarts == 1 and time.perf_counter() - start < 2.0
+        assert client.restarts == 1 and time.perf_counter() - start < 3.0  # ~0.7 s measured; was 10 s
         assert not os.path.exists(f"/proc/{stopped}")  # killed and reaped, not left stopped
     finally:
         client.close()

@@ -73,7 +73,7 @@ def test_two_faults_around_one_generate_leave_the_task_unchanged(sig):
     signaller.join()
     assert got == expected  # same program, same candidate, same bytes
     assert len(signaller.hit) == 1 and client.restarts - before == 2
-    assert elapsed < 3.0  # a stopped worker is found in ~0.5 s, not after 10 s
+    assert elapsed < 6.0  # a stopped worker is found in ~0.7 s (the old fixed wall timeout: 10 s each)
     for pid in [idle, *signaller.hit]:
         assert not _alive(pid)
 
