@@ -101,7 +101,10 @@ fi
 
 hf_cache="${HF_CACHE_DIR:-$HOME/.cache/huggingface}"
 ((dry_run)) || mkdir -p "$hf_cache"
-args=(run --rm --gpus "$gpus" --ipc=host --ulimit memlock=-1 --ulimit stack=67108864
+# --init: an init (tini) as PID 1 reaps orphaned processes; without it the command runs as PID 1
+# and never reaps, so every process whose parent exits first (a dataloader worker's sandbox
+# worker, a Ray helper) stays a zombie for the container's life.
+args=(run --rm --init --gpus "$gpus" --ipc=host --ulimit memlock=-1 --ulimit stack=67108864
     -v "$root:$workdir" -w "$workdir"
     -v "$hf_cache:/root/.cache/huggingface" -e HF_HOME=/root/.cache/huggingface)
 [[ -f "$root/.env" ]] && args+=(--env-file "$root/.env")

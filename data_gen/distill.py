@@ -64,6 +64,9 @@ def _load_tasks(args) -> tuple[list, str, str | None, dict]:
                     raise DataGenError(f"{path}: line {number} is not a task record ({exc})") from None
     except OSError as exc:
         raise DataGenError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        kind = " (a parquet file? --tasks takes the JSONL of `data_gen jsonl`)" if path.suffix == ".parquet" else ""
+        raise DataGenError(f"{path}: not UTF-8 text{kind}; --tasks takes one task JSON per line") from None
     if args.count is not None:
         tasks = tasks[: args.count]
     if not tasks:

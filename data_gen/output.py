@@ -61,7 +61,8 @@ def fingerprint(spec: dict) -> str:
 def progress(total: int, initial: int, desc: str, quiet: bool, unit: str = "row"):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, desc=desc, unit=unit, unit_scale=True, disable=quiet,
+    # unit_scale (12.3k) only for large totals: small ones would show as floats ("0.00/12.0")
+    return tqdm(total=total, initial=initial, desc=desc, unit=unit, unit_scale=total >= 10_000, disable=quiet,
                 dynamic_ncols=True, mininterval=0.5)
 
 
@@ -168,14 +169,57 @@ def shard_name(final: Path, i: int, n: int) -> Path:
     return final.with_name(f"{final.stem}-{i:05d}-of-{n:05d}{final.suffix}")
 
 
-def _file_fingerprint(path: Path) -> str | None:
+def _file_job(path: Path) -> dict | None:
+    """{"fingerprint", "spec"} of the job that wrote a parquet file, None when unreadable or not ours."""
     import pyarrow.parquet as pq
 
     try:
         meta = pq.read_schema(path).metadata or {}
-        return json.loads(meta[METADATA_KEY])["fingerprint"]
+        job = json.loads(meta[METADATA_KEY])
+        job["fingerprint"]
+        return job
     except Exception:  # unreadable, or not ours: treated as "not this job's output"
         return None
+
+
+def _file_fingerprint(path: Path) -> str | None:
+    job = _file_job(path)
+    return job["fingerprint"] if job else None
+
+
+def _leaves(value, prefix: str = "") -> dict:
+    """A nested spec as {"mix.size": 20, "mix.entries[0].task_type": ..., ...}."""
+    if isinstance(value, dict) and value:
+        out = {}
+        for k, v in value.items():
+            out.update(_leaves(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_leaves(v, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
+def spec_difference(old: dict | None, new: dict) -> str:
+    """What differs between the job that wrote a file and this one, for the refusal message."""
+    if not isinstance(old, dict):
+        return "it records no data_gen job (written by other code?)"
+    new = json.loads(json.dumps(new))  # as the file stores it (tuples become lists)
+    old, new = _leaves(old), _leaves(new)
+    keys = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if not keys:
+        return "same settings, written by another version of data_gen"
+    public = [k for k in keys if not any(part.startswith("_") for part in k.split("."))]
+    keys = public or keys  # internal values (e.g. the seed permutation) follow from public ones
+
+    def short(value) -> str:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return text if len(text) <= 80 else text[:77] + "..."
+
+    shown = "; ".join(f"{k}: {short(old.get(k))} there, {short(new.get(k))} now" for k in keys[:3])
+    return shown + (f"; and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
 def write_parquet(
@@ -229,19 +273,20 @@ def write_parquet(
         return "complete", outputs
     strangers = [p for p in existing if p.exists() and _file_fingerprint(p) != fp]
     if strangers:
-        raise DataGenError(f"{strangers[0]} exists and was written by a different command; "
-                           "pass --overwrite to replace it")
+        job = _file_job(strangers[0])
+        raise DataGenError(f"{strangers[0]} exists and was written by a different command "
+                           f"({spec_difference(job and job.get('spec'), spec)}); pass --overwrite to replace it")
 
     parts_dir.mkdir(exist_ok=True)
     job_file = parts_dir / "job.json"
     if job_file.exists():
         try:
-            old = json.loads(job_file.read_text(encoding="utf-8")).get("fingerprint")
+            old_job = json.loads(job_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            old = None
-        if old != fp:
-            raise DataGenError(f"{parts_dir} holds an unfinished run of a different command; "
-                               "pass --overwrite to discard it")
+            old_job = {}
+        if old_job.get("fingerprint") != fp:
+            raise DataGenError(f"{parts_dir} holds an unfinished run of a different command "
+                               f"({spec_difference(old_job.get('spec'), spec)}); pass --overwrite to discard it")
     else:
         atomic_write_text(job_file, json.dumps({"fingerprint": fp, "spec": spec}, sort_keys=True, indent=1))
     for stale in parts_dir.glob(".*.tmp-*"):

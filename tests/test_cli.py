@@ -48,7 +48,35 @@ def test_bad_input_is_one_clear_line():
                          (["sample", list_task_types()[0], "--seed", "1", "--difficulty", "9"], "difficulty"),
                          (["verify", "--task-json", "/nonexistent.json"], "/nonexistent.json")):
         proc = veritas(*args)
-        assert proc.returncode != 0 and needle in proc.stderr and "Traceback" not in proc.stderr
+        assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_mistakes_exit_2_and_say_so_in_one_line():
+    # exit 2 for bad input, so `verify`'s 1 keeps meaning "a wrong reply"
+    cases = [
+        (["verify", "sudokuu", "--seed", "1"], "veritas verify: unknown task type 'sudokuu'"),
+        (["list", "--env", "lgc-v3"], "veritas list: --env: unknown env 'lgc-v3'; known: "),
+        (["sample", "--seed", "1"], "veritas sample: give TASK_TYPE --seed N"),
+        (["bench", "--seconds", "-1"], "veritas bench: --seconds must be > 0, got -1.0"),
+        (["bench", "--max-tasks", "0"], "veritas bench: --max-tasks and --peer-size must be >= 1, got 0"),
+    ]
+    for args, message in cases:
+        proc = veritas(*args, stdin="x")
+        assert proc.returncode == 2, (args, proc.returncode, proc.stderr)
+        assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and message in proc.stderr, (args, proc.stderr)
+    assert "--task-json" not in veritas("sample", "--seed", "1").stderr  # sample has no such option
+
+
+def test_bench_says_what_it_does_and_what_it_skips():
+    proc = veritas("bench", list_task_types()[0], "--seconds", "0.05", "--max-tasks", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("timing 1 task type(s), about 0.1 s each...")
+    import importlib.util
+
+    if importlib.util.find_spec("reasoning_gym") is None:
+        assert "reasoning-gym is not installed: no comparison" in proc.stdout
+    else:  # installed, but this type has no peer there
+        assert f"no reasoning-gym dataset is paired with {list_task_types()[0]}" in proc.stdout
 
 
 def test_bench_prints_every_family(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -82,6 +83,12 @@ def bench_family(task_type: str, max_tasks: int, seconds: float, difficulty: int
     return BenchRow(task_type, gen_rate, gen_cpu_rate, _p99(latencies), right_rate, wrong_rate, len(tasks))
 
 
+def _has_reasoning_gym() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("reasoning_gym") is not None
+
+
 def bench_reasoning_gym(dataset: str, size: int, seconds: float) -> BenchRow | None:
     try:
         import reasoning_gym  # optional peer, never a dependency
@@ -120,15 +127,31 @@ def print_table(rows: list[BenchRow]) -> None:
 def run(args: argparse.Namespace) -> int:
     from veritas.envs import list_task_types
 
+    from veritas.usage import UsageError
+
     types = args.types or list_task_types()
     unknown = sorted(set(types) - set(list_task_types()))
     if unknown:
-        raise SystemExit(f"veritas bench: unknown task type(s) {unknown}; see `veritas list`")
-    rows = [bench_family(t, args.max_tasks, args.seconds, args.difficulty) for t in types]
+        raise UsageError(f"unknown task type(s) {unknown}; see `veritas list`")
+    if not args.seconds > 0:
+        raise UsageError(f"--seconds must be > 0, got {args.seconds}")
+    if args.max_tasks < 1 or args.peer_size < 1:
+        raise UsageError(f"--max-tasks and --peer-size must be >= 1, got {args.max_tasks} and {args.peer_size}")
+    if args.difficulty is not None and args.difficulty not in range(1, 6):
+        raise UsageError(f"--difficulty must be 1-5, got {args.difficulty}")
+    # about 2 x --seconds per type: say so, instead of a silent wait
+    print(f"timing {len(types)} task type(s), about {2 * args.seconds:g} s each...", file=sys.stderr, flush=True)
+    rows = []
+    for t in types:
+        rows.append(bench_family(t, args.max_tasks, args.seconds, args.difficulty))
+        print(f"  {t}: {rows[-1].generated_per_s:,.0f} generated/s", file=sys.stderr, flush=True)
     print_table(rows)
 
     ratios = []
-    if not args.no_peers:
+    if not args.no_peers and not _has_reasoning_gym():
+        print("\n(reasoning-gym is not installed: no comparison with its datasets; `pip install reasoning-gym` "
+              "to add it, --no-peers to skip this note)")
+    elif not args.no_peers:
         peer_rows = []
         for ours in types:
             for theirs in REASONING_GYM_PEERS.get(ours, ()):
@@ -139,7 +162,10 @@ def run(args: argparse.Namespace) -> int:
                 mine = next(r for r in rows if r.name == ours)
                 ratios.append((ours, theirs, mine.generated_per_s / row.generated_per_s,
                                mine.verify_right_per_s / row.verify_right_per_s))
-        if peer_rows:
+        if not peer_rows:
+            print(f"\n(no reasoning-gym dataset is paired with {', '.join(types)}: nothing to compare; "
+                  f"pairs: {', '.join(sorted(REASONING_GYM_PEERS))})")
+        else:
             print("\nreasoning-gym, same run:")
             print_table(peer_rows)
             print(f"\n{'ours':22s} {'theirs':22s} {'gen ratio':>10s} {'verify ratio':>13s}")

@@ -12,6 +12,7 @@ import json
 import sys
 
 from veritas import __version__
+from veritas.usage import UsageError
 
 # Larger subcommands live in their own modules; each exposes add_parser(subparsers).
 _SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli", "veritas.audit.cli"]
@@ -20,8 +21,10 @@ _RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli"}
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from veritas.envs import get_family, list_task_types
+    from veritas.envs import get_family, list_envs, list_task_types
 
+    if args.env is not None and args.env not in list_envs():
+        raise UsageError(f"--env: unknown env {args.env!r}; known: {', '.join(list_envs())}")
     for name in list_task_types(args.env):
         fam = get_family(name)
         first, last = fam.id_offset, fam.id_offset + fam.num_seeds - 1
@@ -39,15 +42,15 @@ def _task_from_args(args: argparse.Namespace):
             with open(path, encoding="utf-8") as fh:
                 return Task.from_json(fh.read())
         except (OSError, ValueError, TypeError) as exc:
-            raise SystemExit(f"veritas: cannot read task from {path}: {exc}") from None
+            raise UsageError(f"cannot read task from {path}: {exc}") from None
     if not args.task_type:
-        raise SystemExit("veritas: give TASK_TYPE --seed N, or --task-json FILE")
+        raise UsageError("give TASK_TYPE --seed N" + (", or --task-json FILE" if args.command == "verify" else ""))
     if args.seed is None:
-        raise SystemExit("veritas: --seed is required with TASK_TYPE")
+        raise UsageError("--seed is required with TASK_TYPE")
     try:
         return generate(args.task_type, args.seed, args.difficulty, args.language)
     except (ValueError, TypeError) as exc:
-        raise SystemExit(f"veritas: {exc}") from None
+        raise UsageError(str(exc)) from None
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -100,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solution", action="store_true", help="also print the worked solution")
     p.set_defaults(func=_cmd_sample, task_json=None)
 
-    p = sub.add_parser("verify", help="score a reply read from stdin; exit 0 iff it scores 1")
+    p = sub.add_parser("verify", help="score a reply read from stdin; exit 0 iff it scores 1, 1 if not, 2 on bad input")
     _add_task_args(p)
     p.add_argument("--task-json", help="read the task from this JSON file instead of generating it")
     p.set_defaults(func=_cmd_verify)
@@ -116,7 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(importlib.import_module(_RAW_SUBCOMMANDS[argv[0]]).main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"veritas {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nveritas {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

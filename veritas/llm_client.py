@@ -67,6 +67,32 @@ def chat_completions_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/chat/completions"
 
 
+def server_message(response: httpx.Response) -> str:
+    """The server's own words from an error answer: the `message` of an OpenAI-style error body
+    (vLLM: {"object": "error", "message": ...}; OpenAI: {"error": {"message": ...}}), else the
+    start of the body, on one line."""
+    text = response.text
+    try:
+        data = response.json()
+        inner = data.get("error") if isinstance(data.get("error"), dict) else data
+        message = inner.get("message") or inner.get("detail") or data.get("detail")
+        if isinstance(message, str) and message.strip():
+            text = message
+    except (ValueError, AttributeError):
+        pass
+    return " ".join(text.split())[:300]
+
+
+def check_base_url(base_url: str) -> str | None:
+    """Why a base URL cannot work (None when it can): it must be http(s)://host[...]."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{base_url!r} is not an http:// or https:// URL (e.g. http://localhost:8000/v1)"
+    return None
+
+
 class ChatClient:
     def __init__(
         self,
@@ -134,7 +160,7 @@ class ChatClient:
                     raise EndpointError(f"{self.url} answered 404: check --base-url (it usually ends in /v1) "
                                         f"and that model {self.model!r} is served there")
                 if status not in RETRY_STATUS:
-                    raise RequestFailed(f"HTTP {status}: {response.text[:300]}")
+                    raise RequestFailed(f"HTTP {status}: {server_message(response)}")
                 last_problem = f"HTTP {status}"
                 retry_after = response.headers.get("retry-after")
             if attempt < self.max_retries:

@@ -91,3 +91,43 @@ def test_bench_prints_rows_per_second(tmp_path):
 
     numbers = json.loads((tmp_path / "b.json").read_text())
     assert numbers["end_to_end"][0]["rows"] == 2000 and numbers["end_to_end"][0]["rows_per_s"] > 0
+
+
+def test_output_paths_the_os_refuses_are_one_line(tmp_path):
+    (tmp_path / "afile").write_text("mine\n")
+    (tmp_path / "adir").mkdir()
+    t = TASK_TYPES[0]
+    cases = [
+        (["jsonl", "-o", "afile/x.jsonl", "--task-types", t, "--count", "3"], "afile: File exists (a file is where a folder is needed)"),
+        (["jsonl", "-o", "adir", "--task-types", t, "--count", "3"], "adir: Is a directory (it is a folder; give a file path)"),
+        (["sft", "--out-dir", "afile", "--task-types", t, "--count", "3"], "afile: File exists"),
+        (["rl", "--out-dir", "afile", "--task-types", t, "--count", "3"], "afile: File exists"),
+        (["distill", "-o", "afile", "--task-types", t, "--count", "2", "--model", "m",
+          "--base-url", "http://127.0.0.1:9/v1", "--no-api-key"], "afile: File exists"),
+    ]
+    for args, message in cases:
+        proc = run_cli(*args, "--workers", "1", "--quiet", cwd=tmp_path) if args[0] != "distill" else \
+            run_cli(*args, "--quiet", cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert (tmp_path / "afile").read_text() == "mine\n"
+
+
+def test_distill_tasks_given_a_parquet_file_says_so(tmp_path):
+    ok(run_cli("rl", "--task-types", TASK_TYPES[0], "--count", "4", "--out-dir", str(tmp_path / "rl"), "--workers", "1"))
+    proc = run_cli("distill", "-o", "d", "--tasks", str(tmp_path / "rl" / "train.parquet"), "--model", "m",
+                   "--base-url", "http://127.0.0.1:9/v1", "--no-api-key", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "train.parquet: not UTF-8 text (a parquet file? --tasks takes the JSONL of `data_gen jsonl`)" in proc.stderr
+
+
+def test_a_different_command_is_told_what_differs(tmp_path):
+    base = ["sft", "--task-types", TASK_TYPES[0], "--out-dir", str(tmp_path / "o"), "--workers", "1", "--quiet"]
+    ok(run_cli(*base, "--count", "20"))
+    proc = run_cli(*base, "--count", "21")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "was written by a different command (mix.size: 19 there, 20 now; rows: 19 there, 20 now)" in proc.stderr
+    proc = run_cli(*base, "--count", "20", "--seed", "3")
+    assert "(mix.seed: 0 there, 3 now)" in proc.stderr
+    ok(run_cli(*base, "--count", "20", "--seed", "3", "--overwrite"))

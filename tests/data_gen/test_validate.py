@@ -114,3 +114,15 @@ def test_unreadable_input_is_a_clear_error(tmp_path):
     assert proc.returncode == 2 and "x.parquet: not a readable parquet file" in proc.stderr
     proc = run_cli("validate", str(tmp_path / "missing.jsonl"))
     assert proc.returncode == 2 and "missing.jsonl: no such file" in proc.stderr
+
+
+def test_a_pandas_round_trip_still_validates(files, tmp_path):
+    # pandas writes strings back as large_string; the rows are the same, so the file is fine.
+    frame = pq.read_table(files / "sft" / "train.parquet").to_pandas()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.cast(pa.schema([pa.field(f.name, pa.large_string()) if f.type == pa.string() else f
+                                  for f in table.schema]))
+    assert any(f.type == pa.large_string() for f in table.schema)
+    pq.write_table(table, tmp_path / "round.parquet")
+    proc = run_cli("validate", str(tmp_path / "round.parquet"), "--workers", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr

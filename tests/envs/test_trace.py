@@ -513,28 +513,23 @@ def test_a_killed_worker_is_replaced_and_the_program_retried():
         client.close()
 
 
-def test_a_stalled_worker_hits_the_wall_clock_timeout():
-    client = sandbox.SandboxClient(wall_timeout_s=0.5)
+def test_a_stopped_worker_is_replaced_quickly():
+    # SIGSTOP: alive but silent. Judged from /proc (state T), not after a fixed 10 s wall timeout.
+    client = sandbox.SandboxClient()
     try:
         assert client.run("print(5)").ok
-        os.kill(client.worker_pid, signal.SIGSTOP)  # alive but silent
+        stopped = client.worker_pid
+        os.kill(stopped, signal.SIGSTOP)
         start = time.perf_counter()
         assert client.run("print(7)").output == "7\n"
-        assert client.restarts == 1 and time.perf_counter() - start < 10
+        assert client.restarts == 1 and time.perf_counter() - start < 3.0  # ~0.7 s measured; was 10 s
+        assert not os.path.exists(f"/proc/{stopped}")  # killed and reaped, not left stopped
     finally:
         client.close()
 
 
-def test_a_program_that_keeps_killing_workers_fails(monkeypatch):
-    # A fake: every round trip reports a dead worker (no real program can do this reliably).
-    client = sandbox.SandboxClient()
-
-    def always_dies(self, op, source, stdin_text):
-        raise sandbox.WorkerDied("fake death")
-
-    monkeypatch.setattr(sandbox.SandboxClient, "_round_trip", always_dies)
-    result = client.run("print(1)")
-    assert result.status == "killed" and client.restarts == 2
+# Fault injection beyond these (kills around generate(), kill storms, a failing sandbox, forked
+# children and the process table): tests/envs/test_trace_faults.py.
 
 
 def test_streamed_pieces_run_like_the_whole_program():

@@ -124,3 +124,59 @@ def test_the_plug_in_file_function_pickles_by_reference(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(blob), args], cwd=REPO, capture_output=True, text=True,
                          check=True)
     assert json.loads(out.stdout)["score"] == 1.0
+
+
+# -- damaged records: checked against what this version generates for the id -------------------
+
+
+def _damaged(row, task, **changes):
+    record = {**task.to_dict(), **changes}
+    return {**row["extra_info"], "task": json.dumps(record)}
+
+
+@pytest.mark.parametrize("task_type", TYPES)
+def test_every_dropped_metadata_key_and_empty_metadata_are_refused(task_type):
+    task = generate(task_type, 11)
+    row = row_for(task, index=17)
+    gt = row["reward_model"]["ground_truth"]
+    assert task.metadata, "every family records metadata for its verifier"
+    for key in task.metadata:
+        damaged = _damaged(row, task, metadata={k: v for k, v in task.metadata.items() if k != key})
+        with pytest.raises(RewardRowError, match=rf"row index 17 .*metadata key '{key}' is missing"):
+            compute_score(task_type, task.answer, gt, damaged)
+    first = sorted(task.metadata)[0]  # records are canonical JSON: keys sorted
+    with pytest.raises(RewardRowError, match=rf"metadata key '{first}' is missing"):
+        compute_score(task_type, task.answer, gt, _damaged(row, task, metadata={}))
+    with pytest.raises(RewardRowError, match=r"metadata has key\(s\) \['zz_extra'\]"):
+        compute_score(task_type, task.answer, gt, _damaged(row, task, metadata={**task.metadata, "zz_extra": 1}))
+    # the intact row still scores, and a row knowingly kept from another version can be scored
+    assert score(row, task.answer)["score"] == 1.0
+    empty = _damaged(row, task, metadata={})
+    assert compute_score(task_type, "nothing", gt, empty, task_check="off")["score"] == 0.0
+
+
+def test_edited_sudoku_givens_are_refused_not_scored_against_the_edit():
+    task = generate("sudoku", 4)
+    row = row_for(task, index=3)
+    solution = task.metadata["solution"]
+    cleared = _damaged(row, task, metadata={**task.metadata, "puzzle": "0" * len(task.metadata["puzzle"])})
+    # a valid grid in the answer's own format (digits relabelled), but not this puzzle's solution
+    other = "".join(str(int(c) % 9 + 1) if c.isdigit() and c != "0" else c for c in task.answer)
+    assert other != task.answer and solution
+    with pytest.raises(RewardRowError, match=r"row index 3 .*task_id .*sudoku seed 4.*metadata\['puzzle'\] differs"):
+        compute_score("sudoku", other, row["reward_model"]["ground_truth"], cleared)
+    # what the check prevents: scored against the edit, any valid grid would earn the reward
+    assert compute_score("sudoku", other, row["reward_model"]["ground_truth"], cleared, task_check="off")["score"] == 1.0
+    # a record that claims another id, or an id this version cannot generate
+    with pytest.raises(RewardRowError, match=r"prompt differs"):
+        compute_score("sudoku", other, task.answer, _damaged(row, task, seed=5, task_id=task.task_id + 1))
+    with pytest.raises(RewardRowError, match=r"its id cannot be generated here"):
+        compute_score("sudoku", other, task.answer, _damaged(row, task, difficulty=9))
+
+
+def test_task_check_values():
+    task = generate(TYPES[0], 2)
+    row = row_for(task)
+    assert score(row, task.answer, task_check="regenerate")["score"] == 1.0
+    with pytest.raises(ValueError, match=r"task_check must be one of \['regenerate', 'off'\]"):
+        score(row, task.answer, task_check="no")

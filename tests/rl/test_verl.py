@@ -4,6 +4,7 @@ dataset factory, sampler, StatefulDataLoader and collate_fn, and its naive rewar
 from __future__ import annotations
 
 import asyncio
+import json
 
 import numpy as np
 import pytest
@@ -220,6 +221,22 @@ def test_a_row_from_another_data_set_is_an_error_not_a_zero(in_repo, verl_config
                "extra_info": {"index": 0, "split": "test", "question": "How many?"}}
     with pytest.raises(RewardRowError, match=r"extra_info\['task'\] is missing.*openai/gsm8k"):
         run_naive(verl_config, tiny_tokenizer, reward_batch(tiny_tokenizer, [foreign], ["The answer is 72."]))
+
+
+def test_a_tampered_row_is_refused_through_verls_reward_manager(in_repo, verl_config, tiny_tokenizer):
+    # A row whose task JSON still parses but lost a metadata key the verifier needs: before the
+    # integrity check it scored a right reply 0 ("verifier error: KeyError").
+    val = build(verl_config, tiny_tokenizer, "val")
+    row = dict(val[5])
+    record = json.loads(row["extra_info"]["task"])
+    dropped = sorted(record["metadata"])[0]
+    del record["metadata"][dropped]
+    row["extra_info"] = {**row["extra_info"], "task": json.dumps(record)}
+    intact = val[6]
+    task = Task.from_json(intact["extra_info"]["task"])
+    assert run_naive(verl_config, tiny_tokenizer, reward_batch(tiny_tokenizer, [intact], [task.answer]))[0]["reward_score"] == 1.0
+    with pytest.raises(RewardRowError, match=rf"row index 5 .*metadata key '{dropped}' is missing"):
+        run_naive(verl_config, tiny_tokenizer, reward_batch(tiny_tokenizer, [row], [record["answer"]]))
 
 
 @pytest.mark.parametrize("stem", ["lgc-v2", "trace", "lgc-v2-trace"])

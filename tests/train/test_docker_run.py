@@ -71,6 +71,7 @@ def test_defaults_mounts_gpus_ipc_and_passthrough_command(sandbox):
     assert f"{tmp_path}/home/.cache/huggingface:/root/.cache/huggingface" in flag_values(argv, "-v")
     assert "HF_HOME=/root/.cache/huggingface" in flag_values(argv, "-e")
     assert "--rm" in argv
+    assert "--init" in argv  # an init reaps orphans (python as PID 1 never does)
     # Off unless asked for.
     assert "--privileged" not in argv
     assert "--network" not in argv and not any(a.startswith("--network") or a.startswith("--net=") for a in argv)

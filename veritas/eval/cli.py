@@ -30,12 +30,13 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model name the server knows")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--mix", help="a mix YAML: its task types, difficulties and language (weights are ignored)")
-    which.add_argument("--task-types", help="comma-separated task types (see `veritas list`)")
+    which.add_argument("--task-types", help="comma-separated task types (see `veritas list`), or all")
     p.add_argument("--n", type=_positive_int, default=100, help="held-out tasks per task type (default 100)")
     p.add_argument("--seed", type=int, default=0, help="which held-out tasks (default 0)")
     p.add_argument("--samples", type=_positive_int, default=1, help="replies per task: pass@1 and pass@k (default 1)")
-    p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--max-tokens", type=_positive_int, default=2048)
+    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (default 0.0)")
+    p.add_argument("--max-tokens", type=_positive_int, default=2048,
+                   help="most tokens per reply; must fit the server's context after the prompt (default 2048)")
     p.add_argument("--concurrency", type=_positive_int, default=16, help="requests in flight (default 16)")
     p.add_argument("--difficulty", type=int, default=None, help="with --task-types: level 1-5 (default: drawn per task)")
     p.add_argument("--language", default=None, help="prompt language (default: the mix's, else en)")
@@ -46,6 +47,8 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key-env", default="OPENAI_API_KEY",
                    help="environment variable holding the API key; .env is read too (default OPENAI_API_KEY)")
     p.add_argument("--out", default=None, help="output folder (default eval_runs/<model>-<selection>-s<seed>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a previous run in --out (default: resume it; other settings are refused)")
     p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -67,8 +70,12 @@ def _slug(text: str) -> str:
 def _config_from_args(args: argparse.Namespace):
     from veritas.envs import list_task_types
     from veritas.eval.runner import EvalConfig, EvalSetupError, held_out_tasks, tasks_from_mix
+    from veritas.llm_client import check_base_url
     from veritas.mixes import MixError, load_mix
 
+    problem = check_base_url(args.base_url)
+    if problem:
+        raise EvalSetupError(f"--base-url {problem}")
     try:
         extra = json.loads(args.extra_body)
     except ValueError as exc:
@@ -91,14 +98,17 @@ def _config_from_args(args: argparse.Namespace):
         selection = mix.name
     else:
         task_types = [t.strip() for t in args.task_types.split(",") if t.strip()]
+        if task_types == ["all"]:
+            task_types = list_task_types()
         unknown = [t for t in task_types if t not in list_task_types()]
         if unknown or not task_types:
             raise EvalSetupError(f"--task-types: unknown {unknown or '(none given)'}; known: {', '.join(list_task_types())}")
         language = args.language or "en"
         try:
             tasks = held_out_tasks(task_types, args.n, args.seed, args.difficulty, language)
-        except (ValueError, TypeError) as exc:
-            raise EvalSetupError(f"--task-types/--difficulty/--language: {exc}") from None
+        except (ValueError, TypeError) as exc:  # mix errors name the in-memory mix: say which flag instead
+            message = str(exc).replace("<memory>: ", "")
+            raise EvalSetupError(f"--task-types/--difficulty/--language: {message}") from None
         system_prompt = args.system_prompt
         selection = "-".join(task_types) if len(task_types) <= 3 else f"{len(task_types)}types"
     config = EvalConfig(
@@ -119,9 +129,10 @@ def cmd_run(argv: list[str]) -> int:
 
     args = run_parser().parse_args(argv)
     load_dotenv()
+    out = None
     try:
         config, tasks, out = _config_from_args(args)
-        results = run_eval(config, tasks, out, show_progress=not args.quiet)
+        results = run_eval(config, tasks, out, show_progress=not args.quiet, overwrite=args.overwrite)
     except EvalSetupError as exc:
         print(f"veritas eval: {exc}", file=sys.stderr)
         return 2
@@ -129,10 +140,20 @@ def cmd_run(argv: list[str]) -> int:
         print(f"veritas eval: {exc}. Completed replies are kept in {out}; re-run the same command to resume.",
               file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        kept = f"completed replies are kept in {out}; re-run the same command to resume" if out else "nothing written"
+        print(f"\nveritas eval: interrupted; {kept}.", file=sys.stderr)
+        return 130
     print(format_results_table(results))
     if not args.no_chart:
         accuracy_chart(results, os.path.join(out, CHART))
     print(f"\nrecords, results and chart: {out}/")
+    errors = results["request_errors"]
+    if errors["count"] * 2 > errors["of"]:  # most replies are missing: the numbers above mean nothing
+        print(f"veritas eval: {errors['count']} of {errors['of']} requests failed, e.g. {errors['most_common']}; "
+              "the accuracy above counts them as wrong. Fix the cause and re-run the same command "
+              "(failed requests are asked again).", file=sys.stderr)
+        return 4
     return 0
 
 
@@ -156,6 +177,10 @@ def cmd_compare(argv: list[str]) -> int:
         return 2
     if len(set(labels)) != len(labels):
         labels = [f"{label}#{i + 1}" for i, label in enumerate(labels)]
+    if args.png and os.path.isdir(args.png):
+        print(f"veritas eval compare: --png {args.png} is a folder; give a file path such as compare.png",
+              file=sys.stderr)
+        return 2
     pairs = list(zip(labels, runs))
     print(compare_table(pairs))
     if args.png:

@@ -19,13 +19,17 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 
 def wilson_interval(p: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion p observed over n trials."""
+    """Wilson score interval for a proportion p observed over n trials. Always 0 <= low <= p <=
+    high <= 1: in floating point the formula gives e.g. a lower bound of 5.55e-17 at p = 0, which
+    would make an error bar below the point negative (matplotlib refuses those)."""
     if n == 0:
         return (0.0, 1.0)
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if p <= 0.0 else min(p, max(0.0, centre - half))
+    high = 1.0 if p >= 1.0 else max(p, min(1.0, centre + half))
+    return (low, high)
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -17,7 +17,7 @@ def format_results_table(results: dict) -> str:
     samples = results["config"]["samples"]
     passk = f"pass@{samples}" if samples > 1 else None
     header = f"{'task type':32s} {'tasks':>6s} {'acc %':>6s} {'95% CI':>13s} " + (f"{passk + ' %':>9s} " if passk else "") + \
-        f"{'fmt err %':>9s} {'reply chars':>11s} {'p50 s':>7s}"
+        f"{'fmt err %':>9s} {'req err %':>9s} {'reply chars':>11s} {'p50 s':>7s}"
     lines = [header, "-" * len(header)]
     rows = list(metrics["per_task_type"].items()) + [("overall", metrics["overall"])]
     for name, m in rows:
@@ -26,7 +26,8 @@ def format_results_table(results: dict) -> str:
         lines.append(
             f"{name:32s} {m['tasks']:>6d} {_pct(m['accuracy']):>6s} {_pct(lo) + '-' + _pct(hi).strip():>13s} "
             + (f"{_pct(m[passk]):>9s} " if passk else "")
-            + f"{_pct(m['format_error_rate']):>9s} {m['mean_reply_chars']:>11.0f} "
+            + f"{_pct(m['format_error_rate']):>9s} {_pct(m.get('request_error_rate', 0.0)):>9s} "
+            + f"{m['mean_reply_chars']:>11.0f} "
             + ("-" if p50 is None else f"{p50:7.2f}").rjust(7)
         )
     return "\n".join(lines)
@@ -40,6 +41,15 @@ def _save_figure(fig, path: str) -> None:
     os.replace(tmp, path)
 
 
+def error_bars(metrics: list[dict]) -> tuple[list[float], list[float]]:
+    """The lengths (in %) below and above each accuracy of its 95% interval, never negative
+    (results.json files written before the interval was clamped can hold a bound 1e-17 past the
+    point, and matplotlib refuses a negative error bar)."""
+    lo = [max(0.0, (m["accuracy"] - m["accuracy_ci95"][0]) * 100) for m in metrics]
+    hi = [max(0.0, (m["accuracy_ci95"][1] - m["accuracy"]) * 100) for m in metrics]
+    return lo, hi
+
+
 def accuracy_chart(results: dict, path: str) -> None:
     import matplotlib
 
@@ -49,8 +59,7 @@ def accuracy_chart(results: dict, path: str) -> None:
     per = results["metrics"]["per_task_type"]
     names = list(per)
     acc = [per[n]["accuracy"] * 100 for n in names]
-    lo = [(per[n]["accuracy"] - per[n]["accuracy_ci95"][0]) * 100 for n in names]
-    hi = [(per[n]["accuracy_ci95"][1] - per[n]["accuracy"]) * 100 for n in names]
+    lo, hi = error_bars([per[n] for n in names])
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(names) + 2), 4))
     ax.bar(names, acc, yerr=[lo, hi], capsize=4, color="#4C72B0")
     ax.set_ylabel("accuracy % (95% CI)")
@@ -92,6 +101,10 @@ def compare_table(runs: list[tuple[str, dict]]) -> str:
             delta = None if v is None or vals[0] is None else v - vals[0]
             row += f" {('-' if delta is None else f'{100 * delta:+.1f}'):>{width + 2}s}"
         lines.append(row)
+    type_sets = [set(r["metrics"]["per_task_type"]) for _, r in runs]
+    if any(ts != type_sets[0] for ts in type_sets[1:]):
+        lines.append("note: the runs cover different task types ('-' above), so their 'overall' rows "
+                     "average different tasks; compare the task types they share")
     return "\n".join(lines)
 
 
@@ -106,10 +119,12 @@ def compare_chart(runs: list[tuple[str, dict]], path: str) -> None:
     width = 0.8 / len(runs)
     for i, (label, r) in enumerate(runs):
         per = r["metrics"]["per_task_type"]
-        xs = [j + i * width for j in range(len(types))]
-        ax.bar(xs, [per[t]["accuracy"] * 100 if t in per else 0 for t in types], width, label=label)
+        present = [j for j, t in enumerate(types) if t in per]  # a type a run lacks gets no bar, not 0%
+        metrics = [per[types[j]] for j in present]
+        ax.bar([j + i * width for j in present], [m["accuracy"] * 100 for m in metrics], width, label=label,
+               yerr=list(error_bars(metrics)), capsize=2)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(types))], types, rotation=30, ha="right")
-    ax.set_ylabel("accuracy %")
+    ax.set_ylabel("accuracy % (95% CI)")
     ax.set_ylim(0, 100)
     ax.legend()
     _save_figure(fig, path)

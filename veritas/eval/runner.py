@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 
 from veritas.envs import Task, verify
@@ -92,12 +93,20 @@ def record_key(task_type: str, seed: int, sample: int) -> str:
     return f"{task_type}:{seed}:{sample}"
 
 
+def _file_mode() -> int:
+    """0666 less the umask: what open() gives a new file (mkstemp's files are 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_text(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -124,19 +133,39 @@ def read_records(path: str) -> list[dict]:
     return records
 
 
-def prepare_out_dir(out_dir: str, config: EvalConfig) -> None:
-    os.makedirs(out_dir, exist_ok=True)
+RUN_FILES = (RUN_CONFIG, RECORDS, RESULTS, CHART)
+
+
+def prepare_out_dir(out_dir: str, config: EvalConfig, overwrite: bool = False) -> None:
+    """Create the output folder, or check that the run in it has these settings (a resume).
+    `overwrite` removes a previous run's files (only those: the folder may hold other things)."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise EvalSetupError(f"--out {out_dir} is an existing file, not a folder; give a folder path")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise EvalSetupError(f"--out {out_dir}: cannot create the folder: {exc.strerror}") from None
+    if overwrite:
+        for name in RUN_FILES:
+            if os.path.isfile(os.path.join(out_dir, name)):
+                os.unlink(os.path.join(out_dir, name))
     path = os.path.join(out_dir, RUN_CONFIG)
     identity = config.identity()
     if os.path.exists(path):
-        with open(path, encoding="utf-8") as fh:
-            previous = json.load(fh)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                previous = json.load(fh)
+            if not isinstance(previous, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as exc:
+            raise EvalSetupError(f"{path}: not a run.json written by `veritas eval` ({exc}); "
+                                 "--overwrite starts the run over") from None
         diffs = [k for k in sorted(set(previous) | set(identity)) if previous.get(k) != identity.get(k)]
         if diffs:
-            k = diffs[0]
+            shown = "; ".join(f"{k}: {previous.get(k)!r} there, {identity.get(k)!r} now" for k in diffs[:3])
             raise EvalSetupError(
-                f"{out_dir} holds a run with other settings ({k}: {previous.get(k)!r} there, {identity.get(k)!r} now); "
-                "use another --out to start a new run")
+                f"{out_dir} holds a run with other settings ({shown}); add --overwrite to replace it, "
+                "or give another --out")
     else:
         atomic_write_text(path, json.dumps(identity, indent=2, sort_keys=True) + "\n")
 
@@ -181,16 +210,26 @@ async def _run_requests(config: EvalConfig, pending: list[tuple[Task, int]], rec
             await client.aclose()
 
 
-def run_eval(config: EvalConfig, tasks: list[Task], out_dir: str, show_progress: bool = True) -> dict:
-    """Evaluate (resuming from out_dir), write results.json, return the results dict."""
+def request_errors(records: list[dict]) -> dict:
+    """How many replies are missing because their request failed, and the commonest message."""
+    errors = Counter(r["error"] for r in records if r.get("error"))
+    return {"count": sum(errors.values()), "of": len(records),
+            "most_common": errors.most_common(1)[0][0] if errors else None}
+
+
+def run_eval(config: EvalConfig, tasks: list[Task], out_dir: str, show_progress: bool = True,
+             overwrite: bool = False) -> dict:
+    """Evaluate (resuming from out_dir), write results.json, return the results dict. A reply
+    whose request failed is asked again on a resume (the failure was the request's, not the
+    model's); the newest record of a key wins."""
     from tqdm import tqdm
 
     from veritas.eval.metrics import summarize
 
-    prepare_out_dir(out_dir, config)
+    prepare_out_dir(out_dir, config, overwrite)
     records_path = os.path.join(out_dir, RECORDS)
     wanted = {record_key(t.task_type, t.seed, s): (t, s) for t in tasks for s in range(config.samples)}
-    done = {r["key"]: r for r in read_records(records_path) if r.get("key") in wanted}
+    done = {r["key"]: r for r in read_records(records_path) if r.get("key") in wanted and not r.get("error")}
     pending = [pair for key, pair in wanted.items() if key not in done]
     with tqdm(total=len(wanted), initial=len(done), desc="eval", unit="reply", disable=not show_progress) as bar:
         if pending:
@@ -200,6 +239,7 @@ def run_eval(config: EvalConfig, tasks: list[Task], out_dir: str, show_progress:
     results = {
         "config": {**config.identity(), "base_url": config.base_url},
         "metrics": summarize(ordered, config.samples),
+        "request_errors": request_errors(ordered),
     }
     atomic_write_text(os.path.join(out_dir, RESULTS), json.dumps(results, indent=2, sort_keys=True) + "\n")
     return results

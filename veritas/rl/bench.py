@@ -134,7 +134,8 @@ def run(args: argparse.Namespace) -> dict:
     right = sum(reward.compute_score(*c)["acc"] for c in calls)
 
     def score_batch() -> None:
-        reward._task_from_json.cache_clear()  # every batch brings new tasks
+        reward._task_from_json.cache_clear()  # every batch brings new tasks (to parse and to check)
+        reward._checked_task_from_json.cache_clear()
         for c in calls:
             reward.compute_score(*c)
 

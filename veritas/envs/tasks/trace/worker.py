@@ -326,9 +326,30 @@ def _lock_down() -> None:
     signal.signal(signal.SIGPROF, _on_sigprof)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: ask the kernel to SIGKILL this worker when the thread that started it ends (the
+    parent passes --parent only when that is its main thread, i.e. when the parent process ends),
+    so a parent killed outright (SIGKILL, a crashed dataloader worker) leaves no worker behind. A
+    parent that died before the request took effect is caught by the getppid() check."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # no prctl here: the exit hooks of the parent and the pipe's EOF remain
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
 def main() -> None:
     import builtins
 
+    if "--parent" in sys.argv:
+        _die_with_parent(int(sys.argv[sys.argv.index("--parent") + 1]))
     table = {name: getattr(builtins, name) for name in ALLOWED_BUILTINS}
     rfd, wfd = sys.stdin.fileno(), sys.stdout.fileno()
     _lock_down()
