@@ -58,7 +58,7 @@ class Level:
     target_low: int  # targets lie in [target_low, target_high]; 24 for both means "always 24"
     target_high: int
     operator_sets: tuple[tuple[str, int], ...]  # (operators, weight)
-    # Share of tasks whose answer is None. Kept at 3%: always answering None must earn no more
+    # Share of tasks whose answer is None. Kept at 2%: always answering None must earn no more
     # than a sliver (the constant-reply audit's goal is <= 5% per level); the model still meets
     # impossible puzzles and must prove them.
     unsolvable_percent: int
@@ -67,11 +67,11 @@ class Level:
 # Large targets need *, so from level 3 on every operator set has it (+-/ could never reach 500).
 _WITH_TIMES = (("+-*", 3), ("+*/", 3), ("-*/", 3))
 LEVELS: dict[int, Level] = {
-    1: Level(4, 1, 9, 24, 24, (("+-*/", 1),), 3),
-    2: Level(4, 1, 13, 24, 24, (("+-*/", 6), ("+-*", 1), ("+-/", 1), ("+*/", 1), ("-*/", 1)), 3),
-    3: Level(5, 1, 13, 10, 150, (("+-*/", 11),) + _WITH_TIMES, 3),
-    4: Level(5, 1, 25, 50, 500, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 3),
-    5: Level(6, 1, 10, 100, 999, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 3),
+    1: Level(4, 1, 9, 24, 24, (("+-*/", 1),), 2),
+    2: Level(4, 1, 13, 24, 24, (("+-*/", 6), ("+-*", 1), ("+-/", 1), ("+*/", 1), ("-*/", 1)), 2),
+    3: Level(5, 1, 13, 10, 150, (("+-*/", 11),) + _WITH_TIMES, 2),
+    4: Level(5, 1, 25, 50, 500, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 2),
+    5: Level(6, 1, 10, 100, 999, (("+-*/", 10),) + _WITH_TIMES + (("+*", 1),), 2),
 }
 # Levels 3-5: uniform candidate targets tried per number draw before the numbers are redrawn.
 CANDIDATES_PER_DRAW = 12

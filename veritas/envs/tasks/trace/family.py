@@ -204,15 +204,19 @@ class TraceFamily(TaskFamily):
     def styled_answers(self, task: Task) -> list[str]:
         output = task.metadata["output"]
         body = output[:-1] if output.endswith("\n") else output
-        return [
+        styled = [
             f"```text\n{body}\n```",
             f"Output:\n\n```\n{body}\n```\n",
             f"**Output**\n```output\n{body}\n```",
             "```\r\n" + body.replace("\n", "\r\n") + "\r\n```",
-            f"```\n{body}```",
             "```\n" + "\n".join(line + "  " for line in body.split("\n")) + "\n```",
             f"```\n{body}\n```\n\nThe `__DBG_` lines come from the debug prints.",
         ]
+        if body.split("\n")[-1].strip():
+            # The closing fence on the last line cannot show a blank last line: only for outputs
+            # that end in a visible line (a printed blank line counts, docs/envs/trace.md).
+            styled.append(f"```\n{body}```")
+        return styled
 
     def trivial_replies(self, difficulty: int) -> list[str]:
         return ["```\n0\n```", "```\nNone\n```", "```\n__DBG_0__ 0\n```", "```\nTrue\n```"]
