@@ -126,8 +126,10 @@ PY
 sft_run() {
     local name="$1"
     shift
-    local gpus
-    gpus="$( ((dry_run)) && echo 1 || "$venv/bin/python" -c 'import torch; print(max(1, torch.cuda.device_count()))')"
+    local gpus=1
+    if ((!dry_run)); then
+        gpus="$("$venv/bin/python" -c 'import torch; print(max(1, torch.cuda.device_count()))')"
+    fi
     local cmd=("$venv/bin/torchrun" --standalone --nnodes=1 --nproc_per_node="$gpus" -m verl.trainer.sft_trainer
         data.train_files="$work/data/train.parquet" data.val_files="$work/data/val.parquet"
         data.messages_key=messages data.max_length=4096 data.max_token_len_per_gpu=16384 data.truncation=error

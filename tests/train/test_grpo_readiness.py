@@ -182,6 +182,9 @@ def test_ppo_on_one_gpu_offloads_both_models(hydra_ctx):
 
 def test_token_budgets_hold_one_full_sequence(hydra_ctx):
     cfg, _, _ = composed()
+    assert (cfg.data.max_prompt_length, cfg.data.max_response_length) == (2048, 4096)
+    for mix in ("trace", "lgc-v2-trace"):  # trace's hardest worked solutions pass 4096 tokens
+        assert composed(MIX=mix)[0].data.max_response_length == 8192
     longest = cfg.data.max_prompt_length + cfg.data.max_response_length
     assert cfg.actor_rollout_ref.actor.ppo_max_token_len_per_gpu >= longest
     assert cfg.actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu >= longest

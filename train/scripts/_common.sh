@@ -367,7 +367,8 @@ check_resume_world_size() {
     local dir="$1" world="$2" dry_run="$3" written
     written="$(checkpoint_world_size "$dir")"
     [[ -n "$written" && "$written" != "$world" ]] || return 0
-    local message="checkpoint $(rel "$dir") was written by $written GPUs (model_world_size_${written}_rank_*.pt) but this run has $world; verl 0.9.1 cannot reshard FSDP checkpoints on load. Either run with $written GPUs in all (GPUS x NNODES), or start a new experiment from its merged weights: train/scripts/merge-checkpoint.sh <the checkpoint folder>, then MODEL=train/artifacts/merged/<name> EXP=<new name> (the optimizer state and data position start over), or pass trainer.resume_mode=disable to start this experiment from step 0"
+    local message
+    message="checkpoint $(rel "$dir") was written by $written GPUs (model_world_size_${written}_rank_*.pt) but this run has $world; verl 0.9.1 cannot reshard FSDP checkpoints on load. Either run with $written GPUs in all (GPUS x NNODES), or start a new experiment from its merged weights: train/scripts/merge-checkpoint.sh <the checkpoint folder>, then MODEL=train/artifacts/merged/<name> EXP=<new name> (the optimizer state and data position start over), or pass trainer.resume_mode=disable to start this experiment from step 0"
     if ((dry_run)); then
         info "note: $message"
     else

@@ -23,7 +23,8 @@ Options:
               actor_rollout_ref.rollout.n=16, +new.key=1)
 
 Environment (also read from .env; see .env.example):
-  MIX         environment mix: lgc-v2 (default), trace, lgc-v2-trace -> train/mixes/<MIX>-{train,val}.yaml
+  MIX         environment mix: lgc-v2 (default), trace, lgc-v2-trace, lgc-v2-curriculum, or any pair
+              train/mixes/<MIX>-{train,val}.yaml
   ALGO        grpo (default), drgrpo, gspo, dapo, rloo, reinforce_pp, ppo -> train/presets/algo/<ALGO>.args
   PRESET      quick: 5 tiny steps to try the whole loop -> train/presets/quick/grpo.args
   MODEL       hub id or local directory (default Qwen/Qwen2.5-1.5B-Instruct), downloaded once to
@@ -86,6 +87,13 @@ for f in "$train_mix" "$val_mix" "$dataset_plugin" "$reward_plugin"; do
     fi
 done
 
+# Worked solutions of level 4-5 trace tasks run past 4096 tokens (docs/training.md, "Length
+# budgets"); a mix that holds trace gets 8192 answer tokens, the others 4096.
+response_budget=4096
+if [[ -f "$train_mix" ]] && grep -Eq 'task_type:[[:space:]]*trace([[:space:],}]|$)' "$train_mix"; then
+    response_budget=8192
+fi
+
 # The experiment name decides the checkpoint folder, so the same settings resume the same run.
 exp_default="$MIX-$ALGO-$(slug "$(basename "$MODEL")")"
 ((LORA_RANK > 0)) && exp_default+="-lora$LORA_RANK"
@@ -117,11 +125,11 @@ base=(
     data.val_files="$val_mix"
     data.shuffle=false
     data.train_batch_size=64
-    # Budgets from the measured lengths (docs/training.md, "Length budgets"): prompts of every lgc-v2
-    # and trace task fit 2048 tokens; 4096 answer tokens hold the worked solutions of all but the
-    # longest trace tasks. Per-GPU token budgets hold at least one full prompt + answer.
+    # Budgets from the measured lengths (docs/training.md, "Length budgets"): every prompt fits
+    # 2048 tokens; answers get room for the longest worked solutions of the mix's task types.
+    # Per-GPU token budgets hold several full prompt + answer sequences.
     data.max_prompt_length=2048
-    data.max_response_length=4096
+    data.max_response_length="$response_budget"
     reward.custom_reward_function.path="$reward_plugin"
     reward.custom_reward_function.name=compute_score
     # policy
