@@ -20,17 +20,19 @@ die() {
     exit 1
 }
 
-# parse_launcher_args ARGS...: a trainer's command line. Sets dry_run, nohup_mode and
+# parse_launcher_args ARGS...: a trainer's command line. Sets dry_run, nohup_mode, print_ray_env and
 # user_overrides (the KEY=VALUE arguments, in order); calls the script's own `usage` for --help.
 parse_launcher_args() {
     dry_run=0
     nohup_mode=0
+    print_ray_env=0
     user_overrides=()
     local arg
     for arg in "$@"; do
         case "$arg" in
             -h | --help) usage; exit 0 ;;
             --dry-run) dry_run=1 ;;
+            --print-ray-env) print_ray_env=1 ;;
             --nohup) nohup_mode=1 ;;
             -*) die "unknown option '$arg' (see --help)" ;;
             *=*) user_overrides+=("$arg") ;;

@@ -18,6 +18,8 @@ verifiers. Run it inside the container: ./docker_run_verl.sh bash train/scripts/
 Options:
   --dry-run   print the settings and the exact command, run nothing (no download, no GPU needed)
   --nohup     run in the background, logging to train/logs/<experiment>.log; prints the PID
+  --print-ray-env  print the KEY=VALUE settings the trainer gives Ray's workers (tracking, PYTHONPATH)
+              and exit; the multi-node job starts `ray start` with them
   -h, --help  this help
   KEY=VALUE   any verl/Hydra override, passed through last (e.g. trainer.total_training_steps=200,
               actor_rollout_ref.rollout.n=16, +new.key=1)
@@ -107,7 +109,7 @@ EXP="${EXP:-$exp_default}"
 require_gpus "$dry_run"
 model_dir="$(model_dir_for "$MODEL")"
 model_status="$(model_state "$MODEL")"
-((dry_run)) || ensure_model "$MODEL"
+((dry_run || print_ray_env)) || ensure_model "$MODEL"
 setup_tracking "$EXP"
 ckpt_dir="$VERITAS_ROOT/train/artifacts/RL/checkpoints/$EXP"
 generations_dir="$VERITAS_ROOT/train/artifacts/RL/generations/$EXP"
@@ -115,6 +117,13 @@ WANDB_RUN_ID="$(wandb_run_id "$ckpt_dir" "$EXP" "$((!dry_run))")"
 RAY_PYTHONPATH="$VERITAS_ROOT${PYTHONPATH:+:$PYTHONPATH}"
 run_dir="$VERITAS_ROOT/train/outputs/$(date +%Y-%m-%d)/$(date +%H-%M-%S)"
 log_file="$VERITAS_ROOT/train/logs/$EXP.log"
+
+if ((print_ray_env)); then
+    # What a Ray cluster started elsewhere (train/slurm/grpo-multinode.sbatch) gives its processes.
+    printf '%s\n' "WANDB_MODE=$WANDB_MODE" "WANDB_DIR=$WANDB_DIR" "WANDB_RUN_ID=$WANDB_RUN_ID" \
+        "WANDB_RESUME=allow" "TENSORBOARD_DIR=$TENSORBOARD_DIR" "PYTHONPATH=$RAY_PYTHONPATH"
+    exit 0
+fi
 
 # ---- overrides --------------------------------------------------------------------------------
 base=(
