@@ -156,8 +156,9 @@ def test_dapo_filters_on_acc_which_our_reward_returns(hydra_ctx):
     # The v1 replay buffer reads the metric from reward_extra_info: our compute_score must return it,
     # and it must not move with the overlong penalty or the format bonus (it is the verdict).
     task = generate("dyck_language", 3)
-    right = compute_score("lgc-v2", task.answer, task.to_json(), {})
-    wrong = compute_score("lgc-v2", "no answer here", task.to_json(), {})
+    row = {"data_source": task.task_type, "ground_truth": task.answer, "extra_info": {"task": task.to_json()}}
+    right = compute_score(solution_str=task.answer, **row)
+    wrong = compute_score(solution_str="no answer here", **row)
     assert right["acc"] == 1.0 and wrong["acc"] == 0.0
     text = (REPO / "docs" / "training.md").read_text()
     assert "at most 10 refills" not in text

@@ -235,7 +235,7 @@ def test_preset_files_are_documented_overrides():
     only key=value lines."""
     for path in sorted((REPO / "train" / "presets").rglob("*.args")):
         lines = path.read_text().splitlines()
-        assert lines[0].startswith(f"# {path.stem if path.parent.name == 'algo' else 'quick'} ")
+        assert lines[0].startswith(f"# {path.stem if path.parent.name == 'algo' else path.parent.name} ")
         body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
         assert body, path
         assert all("=" in ln and " " not in ln.split("=", 1)[0] for ln in body), path
