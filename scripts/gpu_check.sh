@@ -12,10 +12,13 @@ usage: scripts/gpu_check.sh [--prepare [--have FREEZE]] [--inventory] [--dry-run
 
   --inventory      (on the GPU machine, seconds) print its Python, torch, GPU and `pip freeze`;
                    save the freeze part as FREEZE for --prepare
-  --prepare        (here, with PyPI) download verl 0.9.1 and the wheels it needs into .whl/ for the
-                   GPU machine's Python (GPU_PY, default 3.12), leaving out torch, CUDA and triton
-                   and, with --have FREEZE, every package FREEZE lists; prints the total size (one
-                   device run carries at most 64 MiB)
+  --prepare        (here, with PyPI) download verl 0.9.1 and the wheels it needs for the GPU
+                   machine's Python (GPU_PY, default 3.12), leaving out torch, CUDA, triton,
+                   transformers and, with --have FREEZE, every package FREEZE lists; big wheels are
+                   split, and everything is grouped into .whl/batch1, batch2, ... of <= 60 MiB
+                   (one device run carries at most 64 MiB; Ray's wheel alone is 76 MiB)
+  --stash          (on the GPU machine) keep the carried .whl/batch* files in gpu-check/stash/ for
+                   the next run (one call per batch but the last)
   (no option)      (on the GPU machine) install .whl/ into a venv that sees the system's torch,
                    build the model and data, run the SFT steps, print the report (under 10 minutes)
   --dry-run        print every step and command without running anything (works on any machine)
@@ -25,8 +28,9 @@ Environment: GPU_PY (the GPU machine's Python, default 3.12), GPU_CHECK_DIR (wor
 gpu-check/), GPU_CHECK_ATTN (attention: sdpa, default; flash_attention_2 needs flash-attn there).
   -h, --help       this text
 
-Device run (the run tool; .whl/ is ignored by git, so it is carried):
-  run(command="bash scripts/gpu_check.sh", carry=[".whl"], timeout_s=600)
+Device runs (the run tool; .whl/ is ignored by git, so it is carried), one per batch:
+  run(command="bash scripts/gpu_check.sh --stash", carry=[".whl/batch1"])      # and batch2, ...
+  run(command="bash scripts/gpu_check.sh", carry=[".whl/batchN"], timeout_s=600)  # the last batch
 Results: gpu-check/report.txt (also under $OUT when set).
 USAGE
 }
@@ -36,6 +40,7 @@ wheels="$root/.whl"
 work="${GPU_CHECK_DIR:-$root/gpu-check}"
 gpu_py="${GPU_PY:-3.12}"
 mode=run
+resolve_python="${RESOLVE_PYTHON:-$root/.venv/bin/python}"
 have=""
 steps=8
 dry_run=0
@@ -44,6 +49,7 @@ while (($#)); do
         -h | --help) usage; exit 0 ;;
         --prepare) mode=prepare ;;
         --inventory) mode=inventory ;;
+        --stash) mode=stash ;;
         --have)
             (($# >= 2)) || { echo "gpu_check.sh: --have needs a file (pip freeze of the GPU machine)" >&2; exit 2; }
             have="$2"; shift ;;
@@ -72,25 +78,101 @@ not_shipped='^(torch|torchvision|torchaudio|triton|nvidia-.*|cuda-.*|transformer
 # 2 KV heads, MLP 4864, vocab 151936, tied embeddings), random weights, bf16.
 MODEL_SHAPE='{"hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2, "intermediate_size": 4864, "vocab_size": 151936, "tie_word_embeddings": true, "max_position_embeddings": 32768, "rope_theta": 1000000.0}'
 
+# The closure of verl 0.9.1's requirements as installed in a Python that has verl (RESOLVE_PYTHON,
+# default the project's .venv): names and versions pip already resolved together. pip's own
+# resolver for another Python version and platform took over 15 minutes here without finishing.
+closure() {
+    "$resolve_python" - "verl" "peft" "torchdata" "codetiming" <<'PY'
+import re, sys
+from importlib import metadata
+seen, todo = {}, list(sys.argv[1:])
+while todo:
+    name = re.split(r"[ ;<>=!~\[(]", todo.pop(), 1)[0].lower().replace("_", "-")
+    if not name or name in seen:
+        continue
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        continue  # an optional dependency this environment does not have
+    seen[name] = dist.version
+    for req in dist.requires or []:
+        if "extra ==" not in req:
+            todo.append(req)
+for name, version in sorted(seen.items()):
+    print(f"{name}=={version}")
+PY
+}
+
 prepare() {
-    local py_tag="${gpu_py//./}" reqs=() name
-    mkdir -p "$wheels"
-    # verl's own requirements (pip resolves them for the GPU machine's Python and platform), then
-    # what sft_trainer imports beyond them; the exclusions are filtered out after the download.
-    step "download verl 0.9.1 and its dependencies for CPython $gpu_py (manylinux x86_64)" \
-        python3 -m pip download --dest "$wheels" --only-binary=:all: --python-version "$gpu_py" \
-        --implementation cp --abi "cp$py_tag" --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
-        --platform any "verl==0.9.1" "peft" "liger-kernel" "torchdata" "codetiming" "hydra-core" "tensordict<=0.10"
-    ((dry_run)) && return 0
-    for f in "$wheels"/*.whl; do
-        name="$(basename "$f" | cut -d- -f1 | tr '_' '-' | tr '[:upper:]' '[:lower:]')"
-        if [[ "$name" =~ $not_shipped ]] ||
-            { [[ -n "$have" ]] && grep -qiE "^${name//-/[-_]}(==| @)" "$have"; }; then
-            rm -f "$f"
-        fi
+    local py_tag="${gpu_py//./}" pins=() pin name
+    local target=(--only-binary=:all: --python-version "$gpu_py" --implementation cp --abi "cp$py_tag"
+        --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --platform any)
+    if ((dry_run)); then
+        printf '== %s\n' "the closure of verl 0.9.1's requirements, as installed in $resolve_python" \
+            "minus torch, CUDA, triton, transformers... and (--have) what the GPU machine lists" \
+            "python3 -m pip download --no-deps --dest $wheels ${target[*]} <each of them>" \
+            "wheels over 30 MiB split into 30 MiB chunks; files grouped into .whl/batch1, batch2, ... of at most 60 MiB"
+        return 0
+    fi
+    [[ -x "$resolve_python" ]] || { echo "gpu_check.sh: $resolve_python not found: set RESOLVE_PYTHON to a Python that has verl 0.9.1" >&2; exit 1; }
+    mkdir -p "$wheels/download"
+    while IFS= read -r pin; do
+        name="${pin%%==*}"
+        [[ "$name" =~ $not_shipped ]] && continue
+        [[ -n "$have" ]] && grep -qiE "^${name//-/[-_]}(==| @)" "$have" && continue
+        pins+=("$pin")
+    done < <(closure)
+    step "download ${#pins[@]} wheels for CPython $gpu_py" python3 -m pip download --no-deps --quiet \
+        --dest "$wheels/download" "${target[@]}" "${pins[@]}"
+    # A device run carries at most 64 MiB: big wheels travel in chunks, everything in batches.
+    python3 - "$wheels" <<'PY'
+import os, sys
+root = sys.argv[1]
+src, chunk, limit = os.path.join(root, "download"), 30 << 20, 60 << 20
+pieces = []
+for name in sorted(os.listdir(src)):
+    data = open(os.path.join(src, name), "rb").read()
+    if len(data) <= chunk:
+        pieces.append((name, data))
+    else:
+        for i in range(0, len(data), chunk):
+            pieces.append((f"{name}.part{i // chunk:02d}", data[i:i + chunk]))
+batches, size = [[]], 0
+for name, data in sorted(pieces, key=lambda p: -len(p[1])):
+    if size + len(data) > limit:
+        batches.append([]); size = 0
+    batches[-1].append((name, data)); size += len(data)
+for n, batch in enumerate(batches, 1):
+    d = os.path.join(root, f"batch{n}")
+    os.makedirs(d, exist_ok=True)
+    for name, data in batch:
+        open(os.path.join(d, name), "wb").write(data)
+    print(f"== .whl/batch{n}: {len(batch)} files, {sum(len(x) for _, x in batch) / 2**20:.1f} MiB")
+total = sum(os.path.getsize(os.path.join(src, f)) for f in os.listdir(src))
+print(f"== {len(os.listdir(src))} wheels, {total / 2**20:.1f} MiB in all: {len(batches)} device run(s) to carry them")
+PY
+    return 0
+}
+
+# stash: keep the carried .whl/batch* files on the GPU machine (gpu-check/ survives between calls
+# while the machine stays warm), so several runs can bring more than 64 MiB in all.
+stash() {
+    mkdir -p "$work/stash"
+    find "$wheels" -path "$wheels/batch*" -type f -exec cp {} "$work/stash/" \;
+    echo "== stashed: $(find "$work/stash" -type f | wc -l) files, $(du -sm "$work/stash" | cut -f1) MiB in $work/stash"
+}
+
+# assemble: the stashed and carried pieces back into whole wheels, in $work/wheels.
+assemble() {
+    mkdir -p "$work/wheels" "$work/stash"
+    find "$wheels" -path "$wheels/batch*" -type f -exec cp {} "$work/stash/" \; 2>/dev/null || true
+    local part whole
+    for part in "$work/stash"/*.part00; do
+        [[ -e "$part" ]] || continue
+        whole="${part%.part00}"
+        cat "$whole".part* >"$work/wheels/$(basename "$whole")"
     done
-    reqs=("$wheels"/*.whl)
-    echo "== .whl/: ${#reqs[@]} wheels, $(du -sm "$wheels" | cut -f1) MiB (a device run carries at most 64 MiB)"
+    find "$work/stash" -name '*.whl' -exec cp {} "$work/wheels/" \;
 }
 
 inventory() {
@@ -147,13 +229,14 @@ sft_run() {
 run_check() {
     local started=$SECONDS
     if ((!dry_run)); then
-        [[ -d "$wheels" ]] || { echo "gpu_check.sh: .whl/ is missing: run scripts/gpu_check.sh --prepare here first, then carry .whl" >&2; exit 1; }
+        [[ -d "$wheels" || -d "$work/stash" ]] || { echo "gpu_check.sh: no wheels (.whl/ or a stash): run scripts/gpu_check.sh --prepare here first, then carry .whl/batch*" >&2; exit 1; }
         command -v nvidia-smi >/dev/null 2>&1 || { echo "gpu_check.sh: no nvidia-smi: this is not the GPU machine (try --dry-run)" >&2; exit 1; }
         mkdir -p "$work"
     fi
     step "a venv that sees the system's torch and transformers" python3 -m venv --system-site-packages "$venv"
+    step "whole wheels from the stashed and carried pieces" assemble
     step "install verl 0.9.1 and the carried wheels, offline" "$venv/bin/python" -m pip install --no-index \
-        --find-links "$wheels" --no-deps "$wheels"/*.whl
+        --find-links "$work/wheels" --no-deps "$work/wheels"/*.whl
     step "install this project (no dependencies: they are the wheels above)" "$venv/bin/python" -m pip install \
         --no-index --no-deps --no-build-isolation -e "$root"
     build_model_and_data
@@ -216,5 +299,6 @@ PY
 case "$mode" in
     prepare) prepare ;;
     inventory) inventory ;;
+    stash) stash ;;
     run) run_check ;;
 esac

@@ -58,8 +58,8 @@ def test_dry_run_runs_nothing_and_prepare_names_verl(tmp_path):
     assert proc.returncode == 0 and not (tmp_path / "work").exists()
     proc = subprocess.run(["bash", str(SCRIPT), "--prepare", "--dry-run"], capture_output=True, text=True,
                           env=env, timeout=60)
-    assert proc.returncode == 0 and "pip download" in proc.stdout and "verl==0.9.1" in proc.stdout
-    assert "--python-version 3.12" in proc.stdout
+    assert proc.returncode == 0 and "pip download --no-deps" in proc.stdout and "verl 0.9.1" in proc.stdout
+    assert "--python-version 3.12" in proc.stdout and "at most 60 MiB" in proc.stdout
 
 
 def test_bad_arguments_are_one_line():

@@ -43,8 +43,9 @@ def repo_copy(tmp_path):
 
 
 def launch(root, script, *args, env, check=True):
+    # 180 s: the SFT launcher loads a real tokenizer for its pre-flight, slow on a loaded machine.
     proc = subprocess.run(["bash", str(root / "train" / "scripts" / script), *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=180)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc

@@ -22,6 +22,7 @@ die() {
 
 # parse_launcher_args ARGS...: a trainer's command line. Sets dry_run, nohup_mode, print_ray_env and
 # user_overrides (the KEY=VALUE arguments, in order); calls the script's own `usage` for --help.
+# shellcheck disable=SC2034  # print_ray_env is read by the GRPO launcher that sources this file
 parse_launcher_args() {
     dry_run=0
     nohup_mode=0
