@@ -82,7 +82,8 @@ MODEL_SHAPE='{"hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads"
 # default the project's .venv): names and versions pip already resolved together. pip's own
 # resolver for another Python version and platform took over 15 minutes here without finishing.
 closure() {
-    "$resolve_python" - "verl" "peft" "torchdata" "codetiming" <<'PY'
+    # verl itself, then what sft_trainer imports beyond verl's base requirements (its verl-core extra).
+    "$resolve_python" - verl peft torchdata codetiming fastapi uvicorn transferqueue pyzmq msgspec cachetools <<'PY'
 import re, sys
 from importlib import metadata
 seen, todo = {}, list(sys.argv[1:])
@@ -122,8 +123,12 @@ prepare() {
         [[ -n "$have" ]] && grep -qiE "^${name//-/[-_]}(==| @)" "$have" && continue
         pins+=("$pin")
     done < <(closure)
-    step "download ${#pins[@]} wheels for CPython $gpu_py" python3 -m pip download --no-deps --quiet \
-        --dest "$wheels/download" "${target[@]}" "${pins[@]}"
+    echo "== download ${#pins[@]} wheels for CPython $gpu_py (a pure-Python package without a wheel is built into one)"
+    for pin in "${pins[@]}"; do
+        python3 -m pip download --no-deps --quiet --dest "$wheels/download" "${target[@]}" "$pin" 2>/dev/null ||
+            python3 -m pip wheel --no-deps --quiet --wheel-dir "$wheels/download" "$pin" ||
+            { echo "gpu_check.sh: no wheel for $pin" >&2; exit 1; }
+    done
     # A device run carries at most 64 MiB: big wheels travel in chunks, everything in batches.
     python3 - "$wheels" <<'PY'
 import os, sys
