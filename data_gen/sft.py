@@ -7,12 +7,21 @@ Columns: messages ([system], user, assistant), prompt, response, data_source, ab
 (index, task_id, task_type, split, task JSON). The assistant turn is the family's own step-by-step
 solution, ending in exactly the answer format its verifier accepts; each is scored while writing
 (turn off with --no-check). Train with `data.messages_key=messages`.
+
+With --tokenizer MODEL_DIR, each file's conversations are counted in tokens as verl's SFT trainer
+counts them (the model's chat template) and the longest is reported; with --max-tokens N as well,
+rows longer than N are left out (the file is rewritten atomically, rows keep their index) and the
+count is reported, so `data.max_length=N` never stops a run:
+
+    python -m data_gen sft --task-types all --count 100000 --tokenizer train/models/Qwen/Qwen2.5-1.5B-Instruct --max-tokens 4096
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
+from data_gen import DataGenError
 from data_gen.common import add_parquet_args, add_run_args
 from data_gen.selection import add_selection_args
 
@@ -22,8 +31,55 @@ def run(args: argparse.Namespace) -> int:
     from data_gen.splits import write_splits
     from data_gen.work import sft_chunk
 
-    write_splits(args, "sft", SFT_SCHEMA, sft_chunk)
+    if args.max_tokens is not None and not args.tokenizer:
+        raise DataGenError("--max-tokens needs --tokenizer (the model folder whose tokenizer counts the tokens)")
+    if args.max_tokens is not None and args.max_tokens < 1:
+        raise DataGenError(f"--max-tokens must be a positive integer, got {args.max_tokens}")
+    tokenizer = _tokenizer(args.tokenizer) if args.tokenizer else None  # fail before generating anything
+    files = write_splits(args, "sft", SFT_SCHEMA, sft_chunk)
+    if tokenizer is not None:
+        for path in files:
+            _count_and_filter(path, tokenizer, args.max_tokens)
     return 0
+
+
+def _tokenizer(path: str):
+    from veritas.token_lengths import LengthCheckError, load_tokenizer
+
+    try:
+        return load_tokenizer(path)
+    except LengthCheckError as exc:
+        raise DataGenError(str(exc)) from None
+
+
+def _count_and_filter(path, tokenizer, max_tokens: int | None) -> None:
+    """Report the token lengths of one written file; with max_tokens, rewrite it without longer rows."""
+    import pyarrow.parquet as pq
+
+    from data_gen.common import say
+    from data_gen.output import PARQUET_OPTIONS, tmp_path
+    from veritas.token_lengths import parquet_lengths
+
+    lengths = parquet_lengths(str(path), tokenizer)
+    longest = max(lengths) if lengths else 0
+    if max_tokens is None:
+        say(f"{path}: {len(lengths)} rows, longest {longest} tokens")
+        return
+    keep = [i for i, n in enumerate(lengths) if n <= max_tokens]
+    dropped = len(lengths) - len(keep)
+    if dropped:
+        import pyarrow as pa
+
+        table = pq.read_table(path)
+        # The schema (and its data_gen metadata) is kept, so a rerun of the same command finds the
+        # file complete; the dropped rows are simply absent (each row carries its own index).
+        filtered = table.take(pa.array(keep, type=pa.int64()))
+        tmp = tmp_path(path)
+        pq.write_table(filtered, tmp, **PARQUET_OPTIONS)
+        os.replace(tmp, path)
+    kept_longest = max((lengths[i] for i in keep), default=0)
+    say(f"{path}: left out {dropped} of {len(lengths)} rows longer than {max_tokens} tokens "
+        f"(longest was {longest}; now {kept_longest})")
 
 
 def add_parser(sub) -> None:
@@ -32,4 +88,9 @@ def add_parser(sub) -> None:
     add_selection_args(p, "train (split into train/val by --val-ratio), or val / test (one file) (default: the mix's, else train)")
     add_parquet_args(p, "train/parquet")
     add_run_args(p)
+    g = p.add_argument_group("token lengths")
+    g.add_argument("--tokenizer", metavar="DIR", default=None,
+                   help="a local model folder: report each file's conversation lengths in its tokens (chat template included)")
+    g.add_argument("--max-tokens", type=int, default=None, metavar="N",
+                   help="with --tokenizer: leave out rows longer than N tokens (use the SFT run's data.max_length)")
     p.set_defaults(func=run)

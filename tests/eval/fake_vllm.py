@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A named fake of `vllm serve` (no GPU, no vLLM here): serves GET /health and chat completions on
 the given port, answering every prompt with FAKE_VLLM_REPLY, and records its pid. FAKE_VLLM_MODE:
-"ok" (default), "die" (exit before serving), "deny" (answer 401 to chat requests)."""
+"ok" (default), "die" (exit before serving), "deny" (answer 401 to chat requests), "impostor" (start
+a detached server under another model name, whose pid goes to FAKE_VLLM_PIDFILE.impostor, and exit:
+someone else's server answering on the port while ours is dead)."""
 
 import json
 import os
@@ -35,6 +37,9 @@ def main() -> int:
             self.wfile.write(body)
 
         def do_GET(self):
+            if self.path == "/v1/models":
+                self._send(200, {"object": "list", "data": [{"id": name, "object": "model"}]})
+                return
             self._send(200 if self.path == "/health" else 404, {})
 
         def do_POST(self):
@@ -45,7 +50,15 @@ def main() -> int:
             self._send(200, {"model": name, "choices": [{"index": 0, "finish_reason": "stop",
                                                           "message": {"role": "assistant", "content": reply}}]})
 
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if mode == "impostor":
+        name = "someone-elses-model"
+        if os.fork() != 0:
+            return 0  # our "vllm" exits; the child keeps answering on the port
+        os.setsid()
+        with open(os.environ["FAKE_VLLM_PIDFILE"] + ".impostor", "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+    server.serve_forever()
     return 0
 
 

@@ -185,3 +185,58 @@ def test_real_docker_cli_is_not_what_ran(sandbox):
     """Guard that the fake shadowed any docker CLI on this machine."""
     _, calls = run_runner(sandbox, "true")
     assert calls and Path(sandbox[1] / "docker").read_text().startswith("#!/usr/bin/env bash\n# FAKE docker")
+
+
+# ---- issue 14 item 10 -----------------------------------------------------------------------------
+
+def last_run(calls):
+    """The newest `docker run` (the fake's log accumulates over the calls of one test)."""
+    return [c for c in calls if c[1] == "run"][-1][1:]
+
+
+def test_gpu_selection_follows_slurm_and_cuda_visible_devices(sandbox):
+    """docker renumbers the devices it passes from 0, so the host's list becomes --gpus and is not
+    forwarded (it would name the wrong devices inside)."""
+    _, calls = run_runner(sandbox, "true", CUDA_VISIBLE_DEVICES="2,3")
+    argv = last_run(calls)
+    assert flag_values(argv, "--gpus") == ['"device=2,3"']
+    assert "CUDA_VISIBLE_DEVICES" not in flag_values(argv, "-e")
+    _, calls = run_runner(sandbox, "true", CUDA_VISIBLE_DEVICES="0,1", SLURM_JOB_GPUS="4,5")
+    assert flag_values(last_run(calls), "--gpus") == ['"device=4,5"']
+    _, calls = run_runner(sandbox, "--gpus", "all", "true", CUDA_VISIBLE_DEVICES="1")
+    assert flag_values(last_run(calls), "--gpus") == ["all"]
+    runs_before = sum(c[1] == "run" for c in calls)
+    proc, calls = run_runner(sandbox, "true", check=False, CUDA_VISIBLE_DEVICES="0, 1")
+    assert proc.returncode != 0 and "expected indices or UUIDs like 0,1" in proc.stderr
+    assert sum(c[1] == "run" for c in calls) == runs_before
+
+
+def test_ray_logs_open_files_and_init(sandbox):
+    root, _, _, tmp_path = sandbox
+    _, calls = run_runner(sandbox, "true")
+    argv = last_run(calls)
+    assert "nofile=1048576:1048576" in flag_values(argv, "--ulimit")
+    assert "--init" in argv  # reaps orphaned processes (PID 1 in the container is not a shell)
+    ray_mounts = [v for v in flag_values(argv, "-v") if v.endswith(":/tmp/ray")]
+    assert len(ray_mounts) == 1 and ray_mounts[0].startswith(str(root / "train" / "logs" / "ray") + "/")
+    assert Path(ray_mounts[0].rsplit(":", 1)[0]).is_dir()  # on the host: survives the container
+    _, calls = run_runner(sandbox, "true", RAY_TMP_DIR=str(tmp_path / "scratch-ray"))
+    assert f"{tmp_path}/scratch-ray:/tmp/ray" in flag_values(last_run(calls), "-v")
+
+
+def test_as_me_runs_as_the_calling_user(sandbox):
+    import os
+
+    _, calls = run_runner(sandbox, "--as-me", "true")
+    argv = last_run(calls)
+    assert flag_values(argv, "--user") == [f"{os.getuid()}:{os.getgid()}"]
+    envs = flag_values(argv, "-e")
+    assert "HOME=/tmp/home" in envs and "HF_HOME=/tmp/home/.cache/huggingface" in envs
+    assert any(v.endswith(":/tmp/home/.cache/huggingface") for v in flag_values(argv, "-v"))
+    _, calls = run_runner(sandbox, "true")
+    assert "--user" not in last_run(calls)
+
+
+def test_image_choice_is_documented():
+    text = (REPO / "docker" / "verl-image.txt").read_text()
+    assert "vllm024.latest" in text and "digest" in text

@@ -30,7 +30,7 @@ VERL_CONFIG_DIR = os.path.join(os.path.dirname(verl.__file__), "trainer", "confi
 VLLM_LORA_RANKS = {1, 8, 16, 32, 64, 128, 256, 320, 512}  # vllm.config.lora.MaxLoRARanks in 0.24
 EXPECTED_ADV = {
     "grpo": "grpo", "drgrpo": "grpo", "gspo": "grpo", "dapo": "grpo",
-    "rloo": "rloo", "reinforce_pp": "reinforce_plus_plus", "ppo": "gae",
+    "rloo": "rloo", "reinforce_pp": "reinforce_plus_plus_baseline", "ppo": "gae",
 }
 
 
@@ -114,6 +114,9 @@ def test_grpo_overrides_compose_against_verl(algo, lora_rank, preset, hydra_ctx,
         assert cfg.actor_rollout_ref.actor.policy_loss.loss_mode == "gspo"
     if algo == "dapo":
         assert cfg.algorithm.filter_groups.enable is True
+        assert cfg.algorithm.filter_groups.metric == "acc"  # not the reward, which carries the overlong penalty
+        assert cfg.algorithm.filter_groups.max_inflight_gen_batches == 2
+        assert cfg.algorithm.filter_groups.max_num_gen_batches == 0  # ignored by the v1 trainer: not set
         assert cfg.reward.reward_manager.name == "dapo"
         buffer = cfg.reward.reward_kwargs.overlong_buffer_cfg
         assert 0 < buffer.len < cfg.reward.reward_kwargs.max_resp_len == cfg.data.max_response_length
@@ -232,7 +235,7 @@ def test_preset_files_are_documented_overrides():
     only key=value lines."""
     for path in sorted((REPO / "train" / "presets").rglob("*.args")):
         lines = path.read_text().splitlines()
-        assert lines[0].startswith(f"# {path.stem if path.parent.name == 'algo' else 'quick'} ")
+        assert lines[0].startswith(f"# {path.stem if path.parent.name == 'algo' else path.parent.name} ")
         body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
         assert body, path
         assert all("=" in ln and " " not in ln.split("=", 1)[0] for ln in body), path

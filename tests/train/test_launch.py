@@ -43,8 +43,9 @@ def repo_copy(tmp_path):
 
 
 def launch(root, script, *args, env, check=True):
+    # 180 s: the SFT launcher loads a real tokenizer for its pre-flight, slow on a loaded machine.
     proc = subprocess.run(["bash", str(root / "train" / "scripts" / script), *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=180)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
@@ -56,8 +57,9 @@ def without_run_dir(argv):
 
 def test_grpo_runs_exactly_the_printed_command(repo_copy):
     root, env, log = repo_copy
-    dry = parse_command(launch(root, "lgc-v2-GRPO-trainer.sh", "--dry-run", "trainer.save_freq=7", env=env).stdout)
     proc = launch(root, "lgc-v2-GRPO-trainer.sh", "trainer.save_freq=7", env=env)
+    # The dry run after the real one: the real run saved the experiment's W&B run id, which both use.
+    dry = parse_command(launch(root, "lgc-v2-GRPO-trainer.sh", "--dry-run", "trainer.save_freq=7", env=env).stdout)
     assert "FAKE TRAINER RAN" in proc.stdout
     (call,) = read_calls(log)
     assert call[0] == "python3"
@@ -137,22 +139,70 @@ def test_bad_settings_fail_clearly(repo_copy):
     assert read_calls(log) == []
 
 
-def test_sft_needs_its_data_then_runs_torchrun(repo_copy):
+def sft_parquet(path: Path, conversations: int, reply_words: int = 5) -> None:
+    """A real SFT parquet file (a `messages` column, as data_gen writes it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [[{"role": "user", "content": f"question {i}"},
+             {"role": "assistant", "content": " ".join(["word"] * reply_words)}] for i in range(conversations)]
+    pq.write_table(pa.table({"messages": rows}), path)
+
+
+@pytest.fixture
+def sft_copy(repo_copy, tiny_model_dir, tmp_path):
+    """repo_copy for the SFT launcher: veritas importable (the pre-flight counts tokens with it), the
+    tiny model as MODEL (its tokenizer counts), `python3 -m veritas.token_lengths` handed to the real
+    interpreter by the fake python3."""
+    import sys
+
     root, env, log = repo_copy
+    shutil.copytree(REPO / "veritas", root / "veritas", ignore=shutil.ignore_patterns("__pycache__"))
+    write_fake(tmp_path / "bin", "python3", f"""
+if [[ "$1 $2" == "-m veritas.token_lengths" ]]; then exec "{sys.executable}" "$@"; fi
+""" + FAKE_TRAINER)
+    return root, {**env, "MODEL": tiny_model_dir}, log
+
+
+def test_sft_needs_its_data_then_runs_torchrun(sft_copy):
+    root, env, log = sft_copy
     proc = launch(root, "lgc-v2-SFT-trainer.sh", env=env, check=False)
     assert proc.returncode == 1 and "data.train_files: train/parquet/train.parquet not found" in proc.stderr
-    (root / "train" / "parquet").mkdir()
     for split in ("train", "val"):
-        (root / "train" / "parquet" / f"{split}.parquet").write_bytes(b"placeholder")
-    dry = parse_command(launch(root, "lgc-v2-SFT-trainer.sh", "--dry-run", env=env).stdout)
+        sft_parquet(root / "train" / "parquet" / f"{split}.parquet", 4)
     out = launch(root, "lgc-v2-SFT-trainer.sh", env=env).stdout
-    (call,) = read_calls(log)
+    dry = parse_command(launch(root, "lgc-v2-SFT-trainer.sh", "--dry-run", env=env).stdout)
+    (call,) = [c for c in read_calls(log) if c[0] == "torchrun"]
     assert without_run_dir(call) == without_run_dir(dry.program + dry.overrides)
     exp = summary_value(out, "experiment").split()[0]
     assert summary_value(out, "checkpoints").startswith(f"train/artifacts/checkpoints/{exp}/")
+    assert "train/parquet/train.parquet: 4 rows, longest" in out
     # Data given by override is checked instead of the default.
     proc = launch(root, "lgc-v2-SFT-trainer.sh", "data.val_files=/nonexistent/v.parquet", env=env, check=False)
     assert proc.returncode == 1 and "data.val_files: /nonexistent/v.parquet not found" in proc.stderr
+
+
+def test_sft_refuses_rows_longer_than_max_length_before_torchrun(sft_copy):
+    """verl would stop at the first over-long row mid-run; the launcher counts first and names the
+    file, the count and the override."""
+    root, env, log = sft_copy
+    sft_parquet(root / "train" / "parquet" / "train.parquet", 6)
+    long_file = root / "train" / "parquet" / "val.parquet"
+    sft_parquet(long_file, 3, reply_words=400)
+    proc = launch(root, "lgc-v2-SFT-trainer.sh", "data.max_length=256", "data.max_token_len_per_gpu=512",
+                  env=env, check=False)
+    assert proc.returncode == 1
+    assert f"{long_file}: 3 of 3 rows are longer than data.max_length=256 tokens" in proc.stderr
+    assert "Pass data.max_length=1024" in proc.stderr and "--max-tokens 256" in proc.stderr
+    assert "not started" in proc.stderr and "Traceback" not in proc.stderr
+    assert [c for c in read_calls(log) if c[0] == "torchrun"] == []
+    # With truncation chosen explicitly, the user accepted cut rows: no refusal.
+    launch(root, "lgc-v2-SFT-trainer.sh", "data.max_length=256", "data.max_token_len_per_gpu=512",
+           "data.truncation=right", env=env)
+    launch(root, "lgc-v2-SFT-trainer.sh", "data.max_length=9000", env=env)  # fits the default 16384 budget
+    proc = launch(root, "lgc-v2-SFT-trainer.sh", "data.max_length=20000", env=env, check=False)
+    assert proc.returncode == 1 and "pass data.max_token_len_per_gpu=40000" in proc.stderr
 
 
 def test_help_lists_settings_and_outputs():

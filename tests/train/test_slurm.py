@@ -15,6 +15,7 @@ FAKE_SRUN = RECORD_ARGV + """
 case "$*" in
     *"hostname --ip-address"*) echo "fe80::1 10.1.2.3 172.17.0.1" ;;
     *"ray.nodes()"*) echo "3" ;;
+    *--print-ray-env*) printf 'WANDB_MODE=offline\\nWANDB_DIR=/w/train/artifacts/wandb\\nWANDB_RUN_ID=exp-1234\\nWANDB_RESUME=allow\\nTENSORBOARD_DIR=/w/tb\\nPYTHONPATH=/w\\n' ;;
     *lgc-v2-GRPO-trainer.sh*) echo "TRAINER STEP" ;;
 esac
 exit 0
@@ -52,7 +53,7 @@ def test_starts_ray_head_then_workers_then_the_trainer_on_the_head(slurm_env):
     calls = steps(log)
     head = [c for c in calls if "--head" in c]
     workers = [c for c in calls if "start" in c and "--head" not in c]
-    trainer = [c for c in calls if "train/scripts/lgc-v2-GRPO-trainer.sh" in c]
+    trainer = [c for c in calls if "train/scripts/lgc-v2-GRPO-trainer.sh" in c and "--print-ray-env" not in c]
     assert len(head) == 1 and head[0][head[0].index("-w") + 1] == "gpu-a"
     assert "--node-ip-address=10.1.2.3" in head[0] and "--num-gpus=8" in head[0] and "--block" in head[0]
     assert sorted(c[c.index("-w") + 1] for c in workers) == ["gpu-b", "gpu-c"]
@@ -78,10 +79,57 @@ def test_dry_run_prints_the_steps_and_the_trainers_own_command(slurm_env):
 
 def test_launcher_prefix_wraps_every_step(slurm_env):
     env, log = slurm_env
-    sbatch({**env, "LAUNCHER": "./docker_run_verl.sh --host-network"})
+    sbatch({**env, "LAUNCHER": "apptainer exec --nv verl.sif"})
     for call in steps(log):
         w = call.index("-w")
-        assert call[w + 2:w + 4] == ["./docker_run_verl.sh", "--host-network"], call
+        assert call[w + 2:w + 5] == ["apptainer", "exec", "--nv"], call
+
+
+def test_ray_processes_get_the_trainers_tracking_environment(slurm_env):
+    """Item 4 (multi-node half): `ray start` on every node carries what the trainer gives Ray."""
+    env, log = slurm_env
+    sbatch(env)
+    calls = steps(log)
+    starts = [c for c in calls if "start" in c and "ray" in c]
+    assert len(starts) == 3
+    for c in starts:
+        assert {"WANDB_MODE=offline", "WANDB_DIR=/w/train/artifacts/wandb", "WANDB_RUN_ID=exp-1234",
+                "TENSORBOARD_DIR=/w/tb", "PYTHONPATH=/w"} <= set(c), c
+    (ask,) = [c for c in calls if "--print-ray-env" in c]
+    assert ask[ask.index("-w") + 1] == "gpu-a"
+
+
+def test_docker_runs_one_long_lived_container_per_node(slurm_env):
+    """Item 3: with docker_run_verl.sh, one container per node for the whole job; Ray, the probes
+    and the trainer are exec'd into it (they share its /tmp/ray); the containers stop at the end."""
+    env, log = slurm_env
+    proc = sbatch({**env, "LAUNCHER": "./docker_run_verl.sh", "SLURM_JOB_ID": "777"})
+    assert "TRAINER STEP" in proc.stdout
+    calls = steps(log)
+    name = "veritas-ray-777"
+
+    def node_of(c):
+        return c[c.index("-w") + 1]
+
+    def payload(c):
+        return c[c.index("-w") + 2:]
+
+    runs = [c for c in calls if payload(c)[0] == "./docker_run_verl.sh"]
+    assert sorted(node_of(c) for c in runs) == ["gpu-a", "gpu-b", "gpu-c"]
+    for c in runs:
+        assert payload(c) == ["./docker_run_verl.sh", "--host-network", "--name", name, "--", "sleep", "infinity"]
+    execs = [c for c in calls if payload(c)[:2] == ["docker", "exec"]]
+    assert execs and all(payload(c)[2] == name for c in execs)
+    # Everything else (ray start, probes, trainer) runs through docker exec, never a fresh container.
+    others = [c for c in calls if c not in runs and payload(c)[:2] != ["docker", "stop"]]
+    assert all(payload(c)[:3] == ["docker", "exec", name] for c in others), others
+    ray_starts = [c for c in execs if "ray" in c and "start" in c]
+    assert len(ray_starts) == 3 and all("--block" not in c for c in ray_starts)  # the container keeps Ray alive
+    (trainer,) = [c for c in execs if "train/scripts/lgc-v2-GRPO-trainer.sh" in c and "--print-ray-env" not in c]
+    assert node_of(trainer) == "gpu-a" and "NNODES=3" in trainer
+    stops = [c for c in calls if payload(c)[:2] == ["docker", "stop"]]
+    assert sorted(node_of(c) for c in stops) == ["gpu-a", "gpu-b", "gpu-c"]
+    assert all(payload(c)[2] == name for c in stops)
 
 
 def test_outside_slurm_or_without_gpus_it_says_so(slurm_env):

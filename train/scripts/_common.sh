@@ -20,17 +20,20 @@ die() {
     exit 1
 }
 
-# parse_launcher_args ARGS...: a trainer's command line. Sets dry_run, nohup_mode and
+# parse_launcher_args ARGS...: a trainer's command line. Sets dry_run, nohup_mode, print_ray_env and
 # user_overrides (the KEY=VALUE arguments, in order); calls the script's own `usage` for --help.
+# shellcheck disable=SC2034  # print_ray_env is read by the GRPO launcher that sources this file
 parse_launcher_args() {
     dry_run=0
     nohup_mode=0
+    print_ray_env=0
     user_overrides=()
     local arg
     for arg in "$@"; do
         case "$arg" in
             -h | --help) usage; exit 0 ;;
             --dry-run) dry_run=1 ;;
+            --print-ray-env) print_ray_env=1 ;;
             --nohup) nohup_mode=1 ;;
             -*) die "unknown option '$arg' (see --help)" ;;
             *=*) user_overrides+=("$arg") ;;
@@ -345,6 +348,74 @@ latest_checkpoint() {
     step="$(tr -dc '0-9' <"$dir/latest_checkpointed_iteration.txt")"
     [[ -n "$step" && -d "$dir/global_step_$step" ]] && printf 'global_step_%s' "$step"
     return 0
+}
+
+# checkpoint_world_size STEP_DIR: the number of ranks that wrote an FSDP checkpoint, read from verl's
+# shard names (model_world_size_N_rank_R.pt, in STEP_DIR or one folder below, e.g. actor/); empty
+# when there are none.
+checkpoint_world_size() {
+    local dir="$1" shard
+    [[ -d "$dir" ]] || return 0
+    shard="$(find "$dir" -maxdepth 2 -name 'model_world_size_*_rank_0.pt' -print -quit 2>/dev/null)"
+    [[ -n "$shard" ]] || return 0
+    shard="$(basename "$shard")"
+    shard="${shard#model_world_size_}"
+    printf '%s' "${shard%%_rank_0.pt}"
+}
+
+# check_resume_world_size STEP_DIR WORLD DRY_RUN: verl 0.9.1 loads FSDP shards only with the world
+# size that wrote them (one file per rank, no resharding on load). Refuse a resume with another GPU
+# count before any GPU is spent, saying what to do instead (a dry run only notes it).
+check_resume_world_size() {
+    local dir="$1" world="$2" dry_run="$3" written
+    written="$(checkpoint_world_size "$dir")"
+    [[ -n "$written" && "$written" != "$world" ]] || return 0
+    local message
+    message="checkpoint $(rel "$dir") was written by $written GPUs (model_world_size_${written}_rank_*.pt) but this run has $world; verl 0.9.1 cannot reshard FSDP checkpoints on load. Either run with $written GPUs in all (GPUS x NNODES), or start a new experiment from its merged weights: train/scripts/merge-checkpoint.sh <the checkpoint folder>, then MODEL=train/artifacts/merged/<name> EXP=<new name> (the optimizer state and data position start over), or pass trainer.resume_mode=disable to start this experiment from step 0"
+    if ((dry_run)); then
+        info "note: $message"
+    else
+        die "$message"
+    fi
+}
+
+# resume_target CKPT_DIR OVERRIDE...: the checkpoint folder verl will load given the merged
+# overrides (resume_mode auto: the latest; resume_path: resume_from_path; disable: none).
+resume_target() {
+    local ckpt_dir="$1" mode latest
+    shift
+    mode="$(override_value trainer.resume_mode "$@")"
+    case "$mode" in
+        disable) return 0 ;;
+        resume_path) override_value trainer.resume_from_path "$@" ;;
+        *)
+            latest="$(latest_checkpoint "$ckpt_dir")"
+            [[ -n "$latest" ]] && printf '%s' "$ckpt_dir/$latest"
+            ;;
+    esac
+    return 0
+}
+
+# wandb_run_id CKPT_DIR EXP CREATE: the W&B run id of an experiment, kept in CKPT_DIR/wandb_run_id so
+# that a resumed run continues the same W&B run (wandb.init reads WANDB_RUN_ID, WANDB_RESUME=allow).
+# A new id is made (and saved when CREATE is 1) when the folder has none: deleting the checkpoint
+# folder starts a new W&B run too.
+wandb_run_id() {
+    local ckpt_dir="$1" exp="$2" create="$3" file id
+    file="$ckpt_dir/wandb_run_id"
+    if [[ -f "$file" ]]; then
+        id="$(tr -dc 'A-Za-z0-9_-' <"$file")"
+        if [[ -n "$id" ]]; then
+            printf '%s' "$id"
+            return 0
+        fi
+    fi
+    id="$(slug "$exp" | tr -dc 'a-z0-9_-' | cut -c1-48)-$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+    if ((create)); then
+        mkdir -p "$ckpt_dir"
+        printf '%s\n' "$id" >"$file.tmp.$$" && mv "$file.tmp.$$" "$file"
+    fi
+    printf '%s' "$id"
 }
 
 # check_lora: validate LORA_RANK / LORA_ALPHA (0 or unset = LoRA off).

@@ -21,7 +21,7 @@ Options:
   --nohup     run in the background, logging to train/logs/<experiment>.log; prints the PID
   -h, --help  this help
   KEY=VALUE   any verl/Hydra override, passed through last (e.g. data.train_files=my.parquet,
-              trainer.total_epochs=1, data.max_length=8192)
+              trainer.total_epochs=1, data.max_length=16384)
 
 Environment (also read from .env; see .env.example):
   PRESET      quick: 5 tiny steps to try the whole loop -> train/presets/quick/sft.args
@@ -78,7 +78,10 @@ base=(
     data.train_files="$VERITAS_ROOT/train/parquet/train.parquet"
     data.val_files="$VERITAS_ROOT/train/parquet/val.parquet"
     data.messages_key=messages
-    data.max_length=4096
+    # Conversations up to 8192 tokens (data_gen's worked solutions of the hardest trace tasks pass
+    # 4096); a longer row would stop verl mid-run, so the launcher counts them first (below).
+    data.max_length=8192
+    data.max_token_len_per_gpu=16384
     data.truncation=error
     data.train_batch_size=64
     data.micro_batch_size_per_gpu=4
@@ -128,6 +131,31 @@ done
 ((dry_run)) || ensure_model "$MODEL"
 ckpt_dir="$(override_value trainer.default_local_dir "${overrides[@]}")"
 resume="$(latest_checkpoint "$ckpt_dir")"
+check_resume_world_size "$(resume_target "$ckpt_dir" "${overrides[@]}")" "$GPUS" "$dry_run"
+WANDB_RUN_ID="$(wandb_run_id "$ckpt_dir" "$EXP" "$((!dry_run))")"
+
+# Every conversation must fit data.max_length: verl's SFT dataset raises on the first longer one,
+# hours into a run. Count them now with the model's own tokenizer and chat template (a dry run skips
+# this: the model may not be downloaded yet).
+max_length="$(override_value data.max_length "${overrides[@]}")"
+token_budget="$(override_value data.max_token_len_per_gpu "${overrides[@]}")"
+if [[ "$max_length" =~ ^[0-9]+$ && "$token_budget" =~ ^[0-9]+$ ]] && ((token_budget < max_length)); then
+    die "data.max_token_len_per_gpu=$token_budget is smaller than data.max_length=$max_length: one conversation would not fit a GPU's micro-batch; pass data.max_token_len_per_gpu=$((2 * max_length))"
+fi
+if ((!dry_run)) && [[ "$(override_value data.truncation "${overrides[@]}")" == error ]]; then
+    sft_files=()
+    for key in data.train_files data.val_files; do
+        file="$(override_value "$key" "${overrides[@]}")"
+        [[ "$file" != \[* && "$file" != null && -f "$file" ]] && sft_files+=("$file")
+    done
+    info "counting the tokens of every conversation in ${sft_files[*]} (data.max_length=$max_length)"
+    preflight_status=0
+    PYTHONPATH="$VERITAS_ROOT${PYTHONPATH:+:$PYTHONPATH}" python3 -m veritas.token_lengths \
+        --tokenizer "$model_dir" --max-length "$max_length" \
+        --messages-key "$(override_value data.messages_key "${overrides[@]}")" "${sft_files[@]}" ||
+        preflight_status=$?
+    ((preflight_status == 0)) || die "not started: rows above do not fit data.max_length=$max_length (or a file could not be read)"
+fi
 
 # ---- where everything goes --------------------------------------------------------------------
 echo "== veritas-rl SFT trainer =="
@@ -138,7 +166,7 @@ if ((LORA_RANK > 0)); then echo "LoRA         rank $LORA_RANK, alpha $LORA_ALPHA
 echo "GPUs         $GPUS"
 echo "experiment   $EXP (project $PROJECT)"
 echo "checkpoints  $(rel "$ckpt_dir")/ (resume: ${resume:-none yet, starts at step 0})"
-echo "W&B          $WANDB_WHERE"
+echo "W&B          $WANDB_WHERE, run id $WANDB_RUN_ID (resumed with the checkpoints)"
 echo "TensorBoard  $(rel "$TENSORBOARD_DIR")/"
 echo "Hydra        $(rel "$(override_value hydra.run.dir "${overrides[@]}")")/"
 if ((nohup_mode)); then echo "log          $(rel "$log_file")"; else echo "log          this terminal (add --nohup for train/logs/$EXP.log)"; fi
@@ -148,6 +176,8 @@ cmd=(
     PYTHONPATH="$VERITAS_ROOT${PYTHONPATH:+:$PYTHONPATH}"
     WANDB_MODE="$WANDB_MODE"
     WANDB_DIR="$WANDB_DIR"
+    WANDB_RUN_ID="$WANDB_RUN_ID"
+    WANDB_RESUME=allow
     TENSORBOARD_DIR="$TENSORBOARD_DIR"
     HYDRA_FULL_ERROR=1
     torchrun --standalone --nnodes=1 --nproc_per_node="$GPUS"
