@@ -23,7 +23,8 @@ Options:
               actor_rollout_ref.rollout.n=16, +new.key=1)
 
 Environment (also read from .env; see .env.example):
-  MIX         environment mix: lgc-v2 (default), trace, lgc-v2-trace -> train/mixes/<MIX>-{train,val}.yaml
+  MIX         environment mix: lgc-v2 (default), trace, lgc-v2-trace, lgc-v2-adaptive (difficulty
+              follows the model's pass rates) -> train/mixes/<MIX>-{train,val}.yaml
   ALGO        grpo (default), drgrpo, gspo, dapo, rloo, reinforce_pp, ppo -> train/presets/algo/<ALGO>.args
   PRESET      quick: 5 tiny steps to try the whole loop -> train/presets/quick/grpo.args
   MODEL       hub id or local directory (default Qwen/Qwen2.5-1.5B-Instruct), downloaded once to
@@ -147,6 +148,15 @@ base=(
     trainer.resume_mode=auto
     hydra.run.dir="$run_dir"
 )
+# An adaptive-difficulty mix (docs/curriculum.md) logs its per-step curriculum metrics through
+# verl's custom-sampler hook: verl's own replay buffer plus the metrics.
+curriculum=()
+if [[ -f "$train_mix" ]] && grep -Eq '^[^#]*\badaptive:' "$train_mix"; then
+    curriculum=(
+        trainer.v1.sampler.custom_sampler.path=pkg://veritas.curriculum.sampler
+        trainer.v1.sampler.custom_sampler.name=CurriculumReplayBuffer
+    )
+fi
 algo=()
 read_args_file algo "$algo_file"
 lora=()
@@ -163,7 +173,7 @@ fi
 preset=()
 [[ -n "$preset_file" ]] && read_args_file preset "$preset_file"
 overrides=()
-merge_overrides overrides "${base[@]}" "${algo[@]}" "${lora[@]}" "${preset[@]}" "${user_overrides[@]}"
+merge_overrides overrides "${base[@]}" "${curriculum[@]}" "${algo[@]}" "${lora[@]}" "${preset[@]}" "${user_overrides[@]}"
 
 # Paths as the merged overrides set them (an override of the checkpoint folder is honoured here too).
 ckpt_dir="$(override_value trainer.default_local_dir "${overrides[@]}")"

@@ -80,10 +80,11 @@ class Reporter:
         return self._handle
 
     def _warn(self, why: str) -> None:
-        if not self._warned:
+        with self._lock:  # the flusher thread and an explicit flush() may fail at the same moment
+            first, self._warned = not self._warned, True
+        if first:
             logger.warning("curriculum: cannot report to hub %s: %s; dropping reports (the dataset keeps its "
                            "last levels), retrying every %.0f s", self.hub_name, why, RETRY_S)
-            self._warned = True
 
     def _run(self) -> None:
         while True:
