@@ -1,4 +1,4 @@
-"""The `veritas` command: list, sample, verify, bench, eval.
+"""The `veritas` command: list, sample, verify, bench, eval, calibrate.
 
 Each subcommand lives in its own module and is imported only when used, so `veritas list` stays
 fast and never imports torch or verl.
@@ -14,9 +14,9 @@ import sys
 from veritas import __version__
 
 # Larger subcommands live in their own modules; each exposes add_parser(subparsers).
-_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli"]
+_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli", "veritas.calibrate"]
 # Subcommands with their own argument parsing (and sub-subcommands): argv goes to module.main().
-_RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli"}
+_RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli", "calibrate": "veritas.calibrate"}
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
