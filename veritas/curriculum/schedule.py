@@ -26,6 +26,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 
 from veritas.curriculum.controller import Band, Controller
 from veritas.mixes import Mix
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 POLL_S = 0.5
 POLL_TIMEOUT_S = 5.0
+STARTUP_GRACE_S = 120.0
 STATE_VERSION = 1
 
 
@@ -70,6 +72,7 @@ class SnapshotPoller:
         self.handle = handle
         self.path = path
         self._warned = False
+        self._started = time.monotonic()
         self.polls = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="curriculum-poller", daemon=True)
@@ -81,7 +84,8 @@ class SnapshotPoller:
         try:
             snap = ray.get(self.handle.snapshot.remote(), timeout=POLL_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 — an unreachable hub must not stop training
-            if not self._warned:
+            starting = self.polls == 0 and time.monotonic() - self._started < STARTUP_GRACE_S
+            if not self._warned and not starting:  # a hub still starting on a busy node is not news
                 logger.warning("curriculum: hub unreachable (%s: %s); keeping the last levels, retrying",
                                type(exc).__name__, exc)
                 self._warned = True
