@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 from dataclasses import dataclass, field
 
@@ -27,8 +28,8 @@ N = 8
 TYPES = {"easy_type": 2.0, "medium_type": 1.4, "hard_type": 0.8}  # starting skill
 
 
-def pass_probability(skill: float, level: int) -> float:
-    return 1.0 / (1.0 + math.exp(-SLOPE * (skill - level)))
+def pass_probability(skill: float, level: int, slope: float = SLOPE) -> float:
+    return 1.0 / (1.0 + math.exp(-slope * (skill - level)))
 
 
 @dataclass
@@ -45,7 +46,10 @@ class Trace:
 
 
 def simulate(steps: int = 400, seed: int = 0, adaptive: bool = True, band: Band = Band(0.3, 0.7, 1, 256),
-             max_patience: int = MAX_PATIENCE) -> Trace:
+             max_patience: int = MAX_PATIENCE, slope: float = SLOPE) -> Trace:
+    """`slope` 2.5 makes a steep learner: adjacent levels then differ so much (0.78 vs 0.22 pass
+    rate half-way between them) that no level is inside the band for a while; that is where the
+    promotion patience keeps the level from flipping."""
     rng = random.Random(seed)
     controller = Controller({t: band for t in TYPES}, max_patience=max_patience)
     skills = dict(TYPES)
@@ -55,7 +59,7 @@ def simulate(steps: int = 400, seed: int = 0, adaptive: bool = True, band: Band 
         levels = controller.levels if adaptive else {t: band.start for t in TYPES}
         groups = equal = 0
         for task_type, level in levels.items():
-            p = pass_probability(skills[task_type], level)
+            p = pass_probability(skills[task_type], level, slope)
             passes = 0
             for _ in range(PROMPTS):
                 got = sum(rng.random() < p for _ in range(N))
@@ -87,8 +91,6 @@ def plot(adaptive: Trace, fixed: Trace, band: Band, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from veritas.eval.report import _save_figure
-
     fig, axes = plt.subplots(3, 1, figsize=(7, 7.5), sharex=True)
     for task_type in TYPES:
         line, = axes[0].step(range(len(adaptive.levels[task_type])), adaptive.levels[task_type], where="post",
@@ -108,8 +110,10 @@ def plot(adaptive: Trace, fixed: Trace, band: Band, path: str) -> None:
     axes[2].set_xlabel("training step")
     axes[2].legend(loc="upper left", fontsize=8)
     fig.suptitle("simulated learner through the adaptive controller", fontsize=10)
-    fig.set_dpi(70)
-    _save_figure(fig, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    fig.savefig(tmp, format="png", dpi=60, bbox_inches="tight")  # small: it is committed in docs/
+    os.replace(tmp, path)
     plt.close(fig)
 
 
@@ -139,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     print("adaptive     ", summary(adaptive, band))
     print("patience off ", summary(no_hysteresis, band))
     print("fixed level  ", summary(fixed, band))
+    steep = {"patience on": simulate(args.steps, args.seed, True, band, slope=2.5),
+             "patience off": simulate(args.steps, args.seed, True, band, max_patience=1, slope=2.5)}
+    for label, trace in steep.items():
+        print(f"steep learner, {label}: level reversals per type",
+              {t: trace.reversals(t) for t in TYPES})
     if args.png:
         plot(adaptive, fixed, band, args.png)
         print(f"figure: {args.png}")
