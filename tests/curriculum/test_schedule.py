@@ -137,3 +137,15 @@ def test_verl_dataloader_resume_gives_identical_next_batches(adaptive_config, ti
     finally:
         import os
         os.unlink(src.schedule.read_counts.path)
+
+
+def test_dataset_config_errors_name_the_key(tmp_path):
+    from veritas.rl.dataset import DatasetConfigError, DynamicEnvDataset
+
+    path = write_mix(tmp_path / "a.yaml", name="a", split="train", size=100, difficulty=ADAPTIVE, tasks=TYPES)
+    with pytest.raises(DatasetConfigError, match="needs data.train_batch_size"):
+        DynamicEnvDataset(path, config={})
+    with pytest.raises(DatasetConfigError, match="set data.shuffle=false"):
+        DynamicEnvDataset(path, config={"train_batch_size": 4, "shuffle": True})
+    with pytest.raises(DatasetConfigError, match="data.train_batch_size must be a positive int"):
+        DynamicEnvDataset(path, config={"train_batch_size": 0})
