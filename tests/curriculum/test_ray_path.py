@@ -70,3 +70,4 @@ def test_reports_from_a_ray_worker_process_reach_the_dataset_workers(tmp_path, r
     levels = {(t, Task.from_json(x["task"]).difficulty) for b in loader for t, x in zip(b["data_source"], b["extra_info"])}
     seen_types = {Task.from_json(r["extra_info"]["task"]).task_type for r in first}
     assert {lvl for t, lvl in levels if t in seen_types} == {2}, levels  # failed at 3 -> down to 2
+    _POLLERS.pop(schedule.hub_name).stop()

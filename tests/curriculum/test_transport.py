@@ -68,3 +68,18 @@ def test_report_without_ray_is_fast_and_silent():
         reporter_mod.report("veritas-curriculum-test-no-ray", i, "sudoku", 2, 1.0, 1.0)
     per_call = (time.perf_counter() - start) / 20_000
     assert per_call < 50e-6, f"{per_call * 1e6:.1f} µs per report"
+
+
+def test_no_ray_is_said_once_and_nothing_is_sent(caplog):
+    sent = []
+    rep = Reporter("h-dead", lookup=lambda name: sent.append(name), alive=lambda: False)
+    with caplog.at_level(logging.WARNING, logger="veritas.curriculum"):
+        logging.getLogger("veritas.curriculum").propagate = True
+        try:
+            for _ in range(2):
+                rep.add((0, "sudoku", 1, 0.0, 0.0))
+                rep.flush()
+        finally:
+            logging.getLogger("veritas.curriculum").propagate = False
+    assert sent == [] and rep.dropped == 2
+    assert len({id(r) for r in caplog.records if "Ray is not running" in r.getMessage()}) == 1

@@ -25,9 +25,11 @@ MAX_BUFFER = 200_000
 
 
 class Reporter:
-    def __init__(self, hub_name: str, lookup=None):
+    def __init__(self, hub_name: str, lookup=None, alive=None):
         self.hub_name = hub_name
         self._lookup = lookup or _ray_lookup
+        # Ray auto-starts a cluster on .remote() after shutdown: check it is still up before sending.
+        self._alive = alive or (_ray_alive if lookup is None else (lambda: True))
         self._lock = threading.Lock()
         self._buffer: list[tuple] = []
         self._handle = None
@@ -49,6 +51,10 @@ class Reporter:
         with self._lock:
             batch, self._buffer = self._buffer, []
         if not batch:
+            return
+        if not self._alive():
+            self.dropped += len(batch)
+            self._warn("Ray is not running in this process")
             return
         handle = self._hub()
         if handle is None:
@@ -93,6 +99,14 @@ class Reporter:
                 self.flush()
             except Exception:  # noqa: BLE001 — the flusher must survive anything
                 logger.exception("curriculum: reporter flush failed")
+
+
+def _ray_alive() -> bool:
+    try:
+        import ray
+    except ImportError:
+        return False
+    return ray.is_initialized()
 
 
 def _ray_lookup(name: str):

@@ -81,6 +81,9 @@ class SnapshotPoller:
     def poll_once(self) -> bool:
         import ray
 
+        if not ray.is_initialized():  # Ray shut down (end of run): a .remote() now would start a new cluster
+            self.stop()
+            return False
         try:
             snap = ray.get(self.handle.snapshot.remote(), timeout=POLL_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 — an unreachable hub must not stop training
