@@ -1,4 +1,4 @@
-"""The `veritas` command: list, sample, verify, bench, eval, audit.
+"""The `veritas` command: list, sample, verify, bench, eval, audit, calibrate.
 
 Each subcommand lives in its own module and is imported only when used, so `veritas list` stays
 fast and never imports torch or verl.
@@ -15,9 +15,9 @@ from veritas import __version__
 from veritas.usage import UsageError
 
 # Larger subcommands live in their own modules; each exposes add_parser(subparsers).
-_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli", "veritas.audit.cli"]
+_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli", "veritas.audit.cli", "veritas.calibrate"]
 # Subcommands with their own argument parsing (and sub-subcommands): argv goes to module.main().
-_RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli"}
+_RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli", "calibrate": "veritas.calibrate"}
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

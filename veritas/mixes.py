@@ -5,7 +5,7 @@ and turns an item index into a task, as a pure function of (mix, index).
     split: train          # train | val | test — picks a disjoint block of seeds
     size: 1000000         # the dataset's length (verl needs len())
     seed: 0               # the mix's own seed: which tasks, in which order
-    difficulty: mixed     # 1..5, "mixed" (drawn per task from its seed), or a curriculum (below)
+    difficulty: mixed     # 1..5, "mixed" (drawn per task from its seed), a curriculum or adaptive (below)
     language: en
     system_prompt: null   # optional system message
     tasks:
@@ -17,6 +17,11 @@ batch size when verl reads the dataset in order, data.shuffle=false). The levels
 take equal shares of the first `over_items` items; later items stay at `end`:
 
     difficulty: {start: 1, end: 5, over_items: 200000}
+
+An adaptive difficulty follows the model instead (train mixes only; veritas.curriculum decides the
+levels from live pass rates at batch boundaries, and `item(index, levels=...)` takes them):
+
+    difficulty: {adaptive: {target: [0.3, 0.7], start: 1, window: 512}}
 
 Task type: item i's type is drawn from the weights with a hash of (mix seed, i) alone, so the
 mix's proportions hold exactly in expectation whatever a consumer later skips.
@@ -72,10 +77,25 @@ class Curriculum:
 
 
 @dataclass(frozen=True)
+class Adaptive:
+    """A level steered by the model's recent pass rate (veritas.curriculum.controller): up when the
+    rate over the last `window` scored replies is above `high`, down when below `low`."""
+
+    low: float
+    high: float
+    start: int
+    window: int
+
+
+ADAPTIVE_KEYS = ("target", "start", "window")
+ADAPTIVE_DEFAULTS = {"target": [0.3, 0.7], "start": 1, "window": 512}
+
+
+@dataclass(frozen=True)
 class MixEntry:
     task_type: str
     weight: float
-    difficulty: int | str | Curriculum  # a level, MIXED, or a Curriculum
+    difficulty: int | str | Curriculum | Adaptive  # a level, MIXED, a Curriculum or Adaptive
 
 
 @dataclass(frozen=True)
@@ -140,7 +160,13 @@ class Mix:
 
     @property
     def has_curriculum(self) -> bool:
-        return any(isinstance(e.difficulty, Curriculum) for e in self.entries)
+        """Difficulty that depends on the item's position in the stream (index ramp or adaptive)."""
+        return any(isinstance(e.difficulty, (Curriculum, Adaptive)) for e in self.entries)
+
+    @property
+    def adaptive(self) -> dict[str, Adaptive]:
+        """task type -> its Adaptive setting, for the entries that have one."""
+        return {e.task_type: e.difficulty for e in self.entries if isinstance(e.difficulty, Adaptive)}
 
     def _seed_for(self, position: int) -> int:
         a, b, n = self._affine
@@ -153,7 +179,9 @@ class Mix:
                 return e
         return self.entries[-1]
 
-    def item(self, index: int, candidate: int = 0) -> MixItem:
+    def item(self, index: int, candidate: int = 0, levels: dict[str, int] | None = None) -> MixItem:
+        """Item `index` (candidate `candidate`). `levels` gives the current level of adaptive task
+        types (missing types: their start level); other entries ignore it."""
         if not 0 <= index < self.size:
             raise IndexError(f"item {index} is outside mix {self.name!r} of size {self.size}")
         if not 0 <= candidate < self.max_candidates:
@@ -161,6 +189,8 @@ class Mix:
         entry = self.entry_for(index)
         if isinstance(entry.difficulty, Curriculum):
             difficulty: int | None = entry.difficulty.level(index)
+        elif isinstance(entry.difficulty, Adaptive):
+            difficulty = (levels or {}).get(entry.task_type, entry.difficulty.start)
         elif entry.difficulty == MIXED:
             difficulty = None
         else:
@@ -168,10 +198,10 @@ class Mix:
         seed = self._seed_for(index + candidate * self.size)
         return MixItem(index, candidate, entry.task_type, seed, difficulty, self.language)
 
-    def generate(self, index: int, candidate: int = 0):
+    def generate(self, index: int, candidate: int = 0, levels: dict[str, int] | None = None):
         from veritas.envs import generate
 
-        it = self.item(index, candidate)
+        it = self.item(index, candidate, levels)
         return generate(it.task_type, it.seed, it.difficulty, it.language)
 
 
@@ -184,6 +214,8 @@ def _parse_difficulty(value, where: str):
         if value not in DIFFICULTY_LEVELS:
             raise MixError(f"{where}: difficulty must be one of {DIFFICULTY_LEVELS}, got {value}")
         return value
+    if isinstance(value, dict) and "adaptive" in value:
+        return _parse_adaptive(value, where)
     if isinstance(value, dict):
         unknown = set(value) - {"start", "end", "over_items"}
         if unknown or not {"start", "end", "over_items"} <= set(value):
@@ -196,6 +228,35 @@ def _parse_difficulty(value, where: str):
             raise MixError(f"{where}: curriculum over_items must be a positive int, got {over!r}")
         return Curriculum(start, end, over)
     raise MixError(f"{where}: difficulty must be 1..5, 'mixed' or a curriculum mapping, got {value!r}")
+
+
+def _parse_adaptive(value: dict, where: str) -> Adaptive:
+    if set(value) != {"adaptive"}:
+        raise MixError(f"{where}: an adaptive difficulty is {{adaptive: {{target, start, window}}}} alone; "
+                       f"got keys {sorted(value)}")
+    spec = value["adaptive"]
+    if spec is None:
+        spec = {}
+    if not isinstance(spec, dict):
+        raise MixError(f"{where}.adaptive: expected a mapping with {list(ADAPTIVE_KEYS)}, got {spec!r}")
+    unknown = sorted(set(spec) - set(ADAPTIVE_KEYS))
+    if unknown:
+        raise MixError(f"{where}.adaptive: unknown key(s) {unknown}; allowed: {list(ADAPTIVE_KEYS)}")
+    spec = {**ADAPTIVE_DEFAULTS, **spec}
+    target = spec["target"]
+    if (not isinstance(target, (list, tuple)) or len(target) != 2
+            or any(isinstance(t, bool) or not isinstance(t, (int, float)) for t in target)):
+        raise MixError(f"{where}.adaptive.target: expected [low, high] pass rates, got {target!r}")
+    low, high = float(target[0]), float(target[1])
+    if not 0.0 < low < high < 1.0:
+        raise MixError(f"{where}.adaptive.target: need 0 < low < high < 1, got [{low}, {high}]")
+    start = spec["start"]
+    if isinstance(start, bool) or start not in DIFFICULTY_LEVELS:
+        raise MixError(f"{where}.adaptive.start: must be one of {DIFFICULTY_LEVELS}, got {start!r}")
+    window = spec["window"]
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise MixError(f"{where}.adaptive.window: must be a positive int (scored replies), got {window!r}")
+    return Adaptive(low, high, int(start), window)
 
 
 _TOP_KEYS = {"name", "split", "size", "seed", "difficulty", "language", "system_prompt", "tasks", "description"}
@@ -255,6 +316,9 @@ def mix_from_dict(data: dict, source: str = "<memory>", default_name: str | None
         entries.append(MixEntry(task_type, float(weight), difficulty))
     if len({e.task_type for e in entries}) != len(entries):
         raise MixError(f"{source}: a task_type is listed twice")
+    if split != "train" and any(isinstance(e.difficulty, Adaptive) for e in entries):
+        raise MixError(f"{source}: difficulty adaptive is for train mixes; a {split} mix needs fixed levels "
+                       "(or mixed) so that runs compare")
     name = data.get("name") or default_name or os.path.splitext(os.path.basename(source))[0]
     return Mix(str(name), split, size, seed, tuple(entries), language, system_prompt, source)
 

@@ -67,7 +67,11 @@ def test_grpo_overrides_compose_against_verl(smoke, hydra_ctx):
     # The GPU path's configuration is what runs: the launcher's plug-ins, mix, algorithm and KL.
     assert cfg.data.custom_cls.path == os.path.join(REPO, "tools", "dataset_manager.py")
     assert cfg.data.custom_cls.name == "DynamicEnvDataset"
-    assert cfg.data.train_files == os.path.join(REPO, "train", "mixes", "lgc-v2-train.yaml")
+    # The adaptive mix, every type starting at level 3 with a one-reply window (curriculum_check).
+    assert cfg.data.train_files == os.path.join(REPO, "train", "mixes", "lgc-v2-adaptive-train.yaml")
+    assert OmegaConf.to_container(cfg.data.veritas.train.difficulty) == {
+        "adaptive": {"target": [0.3, 0.7], "start": 3, "window": 1}}
+    assert cfg.trainer.v1.sampler.custom_sampler.path == "pkg://veritas.curriculum.sampler"
     assert cfg.reward.custom_reward_function.path == os.path.join(REPO, "tools", "reward_manager.py")
     assert cfg.algorithm.adv_estimator == "grpo"
     assert cfg.actor_rollout_ref.actor.use_kl_loss is True and need_reference_policy(cfg)

@@ -25,7 +25,8 @@ Options:
               actor_rollout_ref.rollout.n=16, +new.key=1)
 
 Environment (also read from .env; see .env.example):
-  MIX         environment mix: lgc-v2 (default), trace, lgc-v2-trace, lgc-v2-curriculum, or any pair
+  MIX         environment mix: lgc-v2 (default), trace, lgc-v2-trace, lgc-v2-curriculum,
+              lgc-v2-adaptive (difficulty follows the model's pass rates), or any pair
               train/mixes/<MIX>-{train,val}.yaml
   ALGO        grpo (default), drgrpo, gspo, dapo, rloo, reinforce_pp, ppo -> train/presets/algo/<ALGO>.args
   PRESET      quick: 5 tiny steps to try the whole loop -> train/presets/quick/grpo.args
@@ -208,6 +209,15 @@ if ((DUMP_GENERATIONS)); then
         trainer.validation_data_dir="$generations_dir/val"
     )
 fi
+# An adaptive-difficulty mix (docs/curriculum.md) logs its per-step curriculum metrics through
+# verl's custom-sampler hook: verl's own replay buffer plus the metrics.
+curriculum=()
+if [[ -f "$train_mix" ]] && grep -Eq '^[^#]*\badaptive:' "$train_mix"; then
+    curriculum=(
+        trainer.v1.sampler.custom_sampler.path=pkg://veritas.curriculum.sampler
+        trainer.v1.sampler.custom_sampler.name=CurriculumReplayBuffer
+    )
+fi
 algo=()
 read_args_file algo "$algo_file"
 # PPO trains a critic beside the actor: two models with fp32 Adam states next to vLLM. On a single
@@ -230,8 +240,8 @@ fi
 preset=()
 [[ -n "$preset_file" ]] && read_args_file preset "$preset_file"
 overrides=()
-merge_overrides overrides "${base[@]}" "${ray_env[@]}" "${validation[@]}" "${dumps[@]}" "${algo[@]}" \
-    "${one_gpu[@]}" "${lora[@]}" "${preset[@]}" "${user_overrides[@]}"
+merge_overrides overrides "${base[@]}" "${ray_env[@]}" "${validation[@]}" "${dumps[@]}" "${curriculum[@]}" \
+    "${algo[@]}" "${one_gpu[@]}" "${lora[@]}" "${preset[@]}" "${user_overrides[@]}"
 
 # Paths as the merged overrides set them (an override of the checkpoint folder is honoured here too).
 ckpt_dir="$(override_value trainer.default_local_dir "${overrides[@]}")"

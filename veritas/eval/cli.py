@@ -147,6 +147,7 @@ def cmd_run(argv: list[str]) -> int:
     print(format_results_table(results))
     if not args.no_chart:
         accuracy_chart(results, os.path.join(out, CHART))
+    print("\naccuracy % per level (tasks):\n" + _level_table(out, config, tasks, not args.no_chart))
     print(f"\nrecords, results and chart: {out}/")
     errors = results["request_errors"]
     if errors["count"] * 2 > errors["of"]:  # most replies are missing: the numbers above mean nothing
@@ -155,6 +156,15 @@ def cmd_run(argv: list[str]) -> int:
               "(failed requests are asked again).", file=sys.stderr)
         return 4
     return 0
+
+
+def _level_table(out: str, config, tasks, chart: bool) -> str:
+    from veritas.eval.levels import report_levels
+    from veritas.eval.runner import RECORDS, read_records, record_key
+
+    wanted = {record_key(t.task_type, t.seed, s) for t in tasks for s in range(config.samples)}
+    records = [r for r in read_records(os.path.join(out, RECORDS)) if r.get("key") in wanted]
+    return report_levels(records, config.samples, out, config.model, chart)
 
 
 def cmd_compare(argv: list[str]) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from veritas.envs import Task, verify
 from veritas.envs.rng import derive_seed
 from veritas.llm_client import ChatClient, EndpointError, RequestFailed
-from veritas.mixes import Curriculum, Mix, mix_from_dict
+from veritas.mixes import Adaptive, Curriculum, Mix, mix_from_dict
 
 RECORDS = "records.jsonl"
 RUN_CONFIG = "run.json"
@@ -75,11 +75,12 @@ def held_out_tasks(task_types: list[str], n: int, seed: int, difficulty=None, la
 
 
 def tasks_from_mix(mix: Mix, n: int, seed: int) -> list[Task]:
-    """A mix contributes its task types, difficulties, language; a curriculum evaluates at its end level."""
+    """A mix contributes its task types, difficulties, language; a curriculum evaluates at its end level,
+    an adaptive difficulty at every level (drawn per task: the per-level table shows them all)."""
     levels = {}
     for e in mix.entries:
         d = e.difficulty
-        levels[e.task_type] = d.end if isinstance(d, Curriculum) else (None if d == "mixed" else d)
+        levels[e.task_type] = d.end if isinstance(d, Curriculum) else (None if d == "mixed" or isinstance(d, Adaptive) else d)
     return held_out_tasks(mix.task_types, n, seed, levels, mix.language)
 
 

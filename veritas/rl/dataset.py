@@ -37,6 +37,8 @@ import torch
 from torch.utils.data import Dataset
 
 from veritas import rows
+from veritas.curriculum.hub import new_hub_name, start_hub
+from veritas.curriculum.schedule import AdaptiveSchedule, SnapshotPoller, read_snapshot, snapshot_path
 from veritas.envs import Task
 from veritas.mixes import OVERRIDABLE_KEYS, SPLIT_BLOCKS, Mix, MixError, is_mix_file, load_mix
 
@@ -82,6 +84,7 @@ class DataSettings:
     chat_template_kwargs: dict = field(default_factory=dict)
     shuffle: bool = False
     overrides: dict = field(default_factory=dict)  # split -> {mix key: value}
+    batch_size: int | None = None  # verl's dataloader batch: data.gen_batch_size or data.train_batch_size
 
     @classmethod
     def from_config(cls, config: Any) -> "DataSettings":
@@ -108,7 +111,10 @@ class DataSettings:
                         f"data.veritas.{split}.{key}: not an overridable mix key; expected one of {list(OVERRIDABLE_KEYS)}"
                     )
             overrides[split] = dict(values)
-        return cls(max_len, kwargs, bool(_get(config, "shuffle", False)), overrides)
+        batch_size = _get(config, "gen_batch_size") or _get(config, "train_batch_size")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0):
+            raise DatasetConfigError(f"data.train_batch_size must be a positive int, got {batch_size!r}")
+        return cls(max_len, kwargs, bool(_get(config, "shuffle", False)), overrides, batch_size)
 
 
 def task_row(task: Task, index: int, split: str, system_prompt: str | None = None, **extra_info: Any) -> dict:
@@ -131,6 +137,7 @@ class _MixSource:
     def __init__(self, mix: Mix):
         self.mix = mix
         self.name = mix.source
+        self.schedule: AdaptiveSchedule | None = None  # set for a mix with adaptive difficulty
 
     def __len__(self) -> int:
         return self.mix.size
@@ -147,6 +154,20 @@ class _ParquetSource:
 
     def __len__(self) -> int:
         return len(self.keep)
+
+
+# Pollers this process started, by hub name (kept off the dataset: it is pickled into workers).
+_POLLERS: dict[str, SnapshotPoller] = {}
+
+
+class SnapshotReader:
+    """Picklable: reads the hub counts the trainer process's poller writes (any local process)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self) -> dict | None:
+        return read_snapshot(self.path)
 
 
 class DynamicEnvDataset(Dataset):
@@ -169,12 +190,45 @@ class DynamicEnvDataset(Dataset):
         if max_samples is not None and int(max_samples) > 0:
             total = min(total, int(max_samples))
         self._length = total
+        self._start_curricula()
         # Process-local counters (each dataloader worker has its own copy); the per-row
         # extra_info["candidate"] is what reaches the trainer and the reward metrics.
         self.stats = {"items": 0, "prompt_skips": 0,
                       "parquet_rows_dropped": sum(getattr(s, "dropped", 0) for s in self.sources)}
 
     # ---------------------------------------------------------------- construction
+
+    def _start_curricula(self) -> None:
+        """An adaptive mix gets a schedule, and (under Ray) a hub for the reward workers' reports
+        plus the poller that copies the hub's counts to where every dataset copy can read them."""
+        for src, start in zip(self.sources, self._starts):
+            if not isinstance(src, _MixSource) or not src.mix.adaptive:
+                continue
+            if self.settings.batch_size is None:
+                raise DatasetConfigError(f"{src.name}: adaptive difficulty decides per batch and needs "
+                                         "data.train_batch_size (or data.gen_batch_size)")
+            hub_name = new_hub_name()
+            path = snapshot_path(hub_name)
+            handle = start_hub(hub_name)
+            if handle is not None:
+                _POLLERS[hub_name] = SnapshotPoller(handle, path)
+            src.schedule = AdaptiveSchedule(src.mix, self.settings.batch_size, start, SnapshotReader(path),
+                                            hub_name if handle is not None else "")
+
+    def state_dict(self) -> dict:
+        """torchdata's StatefulDataLoader stores this in its state, which verl saves as data.pt."""
+        return {"curriculum": {_state_key(i, src): src.schedule.state_dict() for i, src in enumerate(self.sources)
+                               if isinstance(src, _MixSource) and src.schedule is not None}}
+
+    def load_state_dict(self, state: dict) -> None:
+        saved = (state or {}).get("curriculum", {})
+        for i, src in enumerate(self.sources):
+            if isinstance(src, _MixSource) and src.schedule is not None:
+                if _state_key(i, src) in saved:
+                    src.schedule.load_state_dict(saved[_state_key(i, src)])
+                else:
+                    logger.warning("%s: the checkpoint has no curriculum state for this mix; starting from its "
+                                   "start levels", src.name)
 
     def _open(self, path: str):
         if is_mix_file(path):
@@ -273,14 +327,19 @@ class DynamicEnvDataset(Dataset):
             raise IndexError(f"index {index} is outside this dataset of {self._length} items")
         which = bisect.bisect_right(self._starts, index) - 1
         src, local = self.sources[which], index - self._starts[which]
-        row = self._mix_row(src.mix, local, index) if isinstance(src, _MixSource) else self._parquet_row(src, local)
+        row = self._mix_row(src, local, index) if isinstance(src, _MixSource) else self._parquet_row(src, local)
         self.stats["items"] += 1
         return row
 
-    def _mix_row(self, mix: Mix, local: int, index: int) -> dict:
+    def _mix_row(self, src: _MixSource, local: int, index: int) -> dict:
+        mix = src.mix
+        levels, extra = None, {}
+        if src.schedule is not None:
+            levels = src.schedule.levels_for(local)
+            extra["curriculum"] = src.schedule.hub_name  # where compute_score reports ("" = nowhere)
         limit = min(MAX_CANDIDATES, mix.max_candidates)
         for candidate in range(limit):
-            task = mix.generate(local, candidate)
+            task = mix.generate(local, candidate, levels)
             messages = rows.chat_prompt(task, mix.system_prompt)
             if self._fits(messages):
                 if candidate:
@@ -289,8 +348,8 @@ class DynamicEnvDataset(Dataset):
                                        "(extra_info.candidate and the reward metric prompt_skips count them)",
                                        mix.source, self.settings.max_prompt_length)
                     self.stats["prompt_skips"] += candidate
-                return task_row(task, index, mix.split, mix.system_prompt, mix=mix.name, candidate=candidate)
-        item = mix.item(local)
+                return task_row(task, index, mix.split, mix.system_prompt, mix=mix.name, candidate=candidate, **extra)
+        item = mix.item(local, 0, levels)
         raise PromptTooLongError(
             f"{mix.source}: item {local} ({item.task_type}, difficulty {item.difficulty or 'mixed'}): none of "
             f"{limit} candidates fits data.max_prompt_length={self.settings.max_prompt_length} tokens; "
@@ -327,6 +386,11 @@ class DynamicEnvDataset(Dataset):
     @classmethod
     async def process_vision_info(cls, messages, image_patch_size=None, config=None):
         return None, None
+
+
+def _state_key(position: int, src: _MixSource) -> str:
+    # The mix's name and place, not its path: a resumed run may see the repository elsewhere.
+    return f"{position}:{src.mix.name}"
 
 
 def _file_list(data_files) -> list[str]:

@@ -32,6 +32,10 @@ Options, through `+reward.custom_reward_function.reward_kwargs.KEY=VALUE`:
     task_check     "regenerate" (default) or "off": see Integrity above.
 `acc` is always the unshaped correctness.
 
+Curriculum: a train item of an adaptive mix names its run's hub in extra_info["curriculum"];
+the (index, task type, level, acc, score) of each reply is then queued for it
+(veritas.curriculum.reporter: buffered, sent by a background thread, never blocks or raises).
+
 Thread safety: no shared mutable state besides a bounded LRU of parsed tasks (functools.lru_cache
 locks internally); verifiers are pure functions of (task, reply).
 """
@@ -42,6 +46,7 @@ import functools
 import numbers
 from typing import Any
 
+from veritas.curriculum.reporter import report
 from veritas.envs import Task, generate, get_family, verify
 from veritas.envs.base import canonical_json
 
@@ -182,6 +187,9 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kw
     if score == 0.0 and verdict.format_ok:
         score = format_bonus
     skips = extra_info.get("candidate")  # absent in data_gen parquet rows
+    hub = extra_info.get("curriculum")  # adaptive-difficulty train items name their run's hub
+    if hub and isinstance(hub, str):
+        report(hub, extra_info.get("index", -1), task.task_type, task.difficulty, 1.0 if verdict.correct else 0.0, score)
     return {
         "score": score,
         "acc": 1.0 if verdict.correct else 0.0,
