@@ -76,7 +76,7 @@ def assert_unique_keys(overrides: list[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", ["", "quick"])
+@pytest.mark.parametrize("preset", ["", "quick", "reference"])
 @pytest.mark.parametrize("lora_rank", ["0", "32"])
 @pytest.mark.parametrize("algo", ALGOS)
 def test_grpo_overrides_compose_against_verl(algo, lora_rank, preset, hydra_ctx, tiny_model_dir,
@@ -131,6 +131,9 @@ def test_grpo_overrides_compose_against_verl(algo, lora_rank, preset, hydra_ctx,
     if preset == "quick":
         assert cfg.trainer.total_training_steps == 5
         assert cfg.data.train_batch_size == 8
+    elif preset == "reference":
+        assert cfg.trainer.total_training_steps == 200
+        assert cfg.trainer.test_freq == 20 and cfg.trainer.val_before_train is True
     else:
         assert cfg.trainer.total_training_steps == 500
 
@@ -232,7 +235,7 @@ def test_preset_files_are_documented_overrides():
     only key=value lines."""
     for path in sorted((REPO / "train" / "presets").rglob("*.args")):
         lines = path.read_text().splitlines()
-        assert lines[0].startswith(f"# {path.stem if path.parent.name == 'algo' else 'quick'} ")
+        assert lines[0].startswith(f"# {path.stem if path.parent.name == 'algo' else path.parent.name} ")
         body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
         assert body, path
         assert all("=" in ln and " " not in ln.split("=", 1)[0] for ln in body), path
