@@ -173,6 +173,10 @@ class Learn:
                 "--seed", str(self.seed), "--out-dir", self.data, "--quiet"]
         stages.run_logged("data", argv, os.path.join(self.work, "data.log"), self.env("data"), TIMEOUTS["data"],
                           self.memory["data"])
+        self.build_mixes()
+
+    def build_mixes(self) -> None:
+        """GRPO's train and validation mixes: the SFT cell, drawn from the train and val splits."""
         with open(self.mix_path("train"), "w", encoding="utf-8") as fh:
             fh.write(self.mix_yaml("train", 1_000_000))
         with open(self.mix_path("val"), "w", encoding="utf-8") as fh:
@@ -218,16 +222,19 @@ class Learn:
         self.results["sft"] = checks.check_sft(os.path.join(self.work, "sft", "ckpt"),
                                                os.path.join(self.work, "sft", "metrics.jsonl"), self.cfg.sft_steps)
 
-    def run_grpo(self) -> None:
-        launcher = overrides.launcher_overrides("grpo", REPO, self.launcher_env("learn-grpo", self.merged("sft")))
-        own = [
+    def grpo_paths(self) -> list[str]:
+        return [
             f"data.train_files={self.mix_path('train')}",
             f"data.val_files={self.mix_path('val')}",
             f"trainer.default_local_dir={self.work}/grpo/ckpt",
             f"hydra.run.dir={self.work}/grpo/hydra",
         ]
+
+    def run_grpo(self) -> None:
+        launcher = overrides.launcher_overrides("grpo", REPO, self.launcher_env("learn-grpo", self.merged("sft")))
         argv = [sys.executable, "-m", "verl.trainer.main_ppo",
-                *overrides.merge(launcher, overrides.CPU_GRPO, overrides.CPU_FLOAT32_GRPO, self.cfg.grpo_sizes(), own)]
+                *overrides.merge(launcher, overrides.CPU_GRPO, overrides.CPU_FLOAT32_GRPO, self.cfg.grpo_sizes(),
+                                 self.grpo_paths())]
         os.makedirs(os.path.join(self.work, "grpo"), exist_ok=True)
         stages.run_logged("grpo", argv, os.path.join(self.work, "grpo.log"), self.env("grpo"), TIMEOUTS["grpo"],
                           self.memory["grpo"])

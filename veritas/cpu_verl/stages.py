@@ -50,16 +50,34 @@ def verl_env(work: str, stage: str, ray_tmp: str) -> dict[str, str]:
 
 
 # ---- memory --------------------------------------------------------------------------------------
-def _group_members(pgid: int) -> list[int]:
-    members = []
+def _stage_members(leader: int) -> set[int]:
+    """The stage's processes: its process group, plus every descendant of its leader (torchrun
+    and Ray may put children in sessions of their own)."""
+    parent: dict[int, int] = {}
+    group: set[int] = set()
     for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                if os.getpgid(int(name)) == pgid:
-                    members.append(int(name))
-            except OSError:
-                pass
-    return members
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(name)
+        parent[pid] = int(fields[1])
+        if int(fields[2]) == leader:
+            group.add(pid)
+    members = set(group) | {leader}
+    frontier = list(members)
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in members:
+                members.add(child)
+                frontier.append(child)
+    return {pid for pid in members if pid in parent}
 
 
 def _rollup_kib(pid: int) -> tuple[int, int]:
@@ -77,7 +95,7 @@ def _rollup_kib(pid: int) -> tuple[int, int]:
 
 
 class MemorySampler:
-    """Peak summed RSS and PSS (bytes) of one process group, sampled in a background thread."""
+    """Peak summed RSS and PSS (bytes) of a stage's processes, sampled in a background thread."""
 
     def __init__(self, pgid: int, interval: float = 1.0):
         self.pgid = pgid
@@ -94,7 +112,7 @@ class MemorySampler:
 
     def sample(self) -> None:
         rss = pss = 0
-        for pid in _group_members(self.pgid):
+        for pid in _stage_members(self.pgid):
             r, p = _rollup_kib(pid)
             rss += r
             pss += p
