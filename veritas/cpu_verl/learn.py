@@ -48,9 +48,10 @@ class Config:
     intermediate_size: int = 256
     vocab: int = 1024
     tokenizer_texts: int = 100     # worked solutions of train-split tasks added to the tokenizer's corpus
-    sft_steps: int = 120
+    sft_steps: int = 200
     sft_batch: int = 16
-    sft_lr: float = 3e-3
+    sft_epochs: int = 2            # fewer distinct tasks, each seen twice: less held-out content overlaps
+    sft_lr: float = 5e-3
     grpo_steps: int = 20
     grpo_prompts: int = 8          # prompts per step
     grpo_n: int = 4                # answers per prompt
@@ -76,7 +77,7 @@ class Config:
             "optim.lr_warmup_steps_ratio=0.05",
             "optim.weight_decay=0.0",
             "model.enable_gradient_checkpointing=False",
-            "trainer.total_epochs=1",
+            f"trainer.total_epochs={self.sft_epochs}",
             f"trainer.total_training_steps={self.sft_steps}",
             f"trainer.save_freq={self.sft_steps}",
             f"trainer.test_freq={self.sft_steps}",
@@ -167,7 +168,7 @@ class Learn:
 
     def build_data(self) -> None:
         c = self.cfg
-        count = c.sft_steps * c.sft_batch + 32
+        count = c.sft_steps * c.sft_batch // c.sft_epochs + 32
         argv = [sys.executable, "-m", "data_gen", "sft", "--task-types", c.task_type, "--difficulty", str(c.level),
                 "--count", str(count), "--val-ratio", str(32 / count),
                 "--seed", str(self.seed), "--out-dir", self.data, "--quiet"]
@@ -275,7 +276,7 @@ class Learn:
 
 
 def config_summary(cfg: Config) -> dict:
-    return {**asdict(cfg), "sft_conversations": cfg.sft_steps * cfg.sft_batch,
+    return {**asdict(cfg), "sft_conversations": cfg.sft_steps * cfg.sft_batch // cfg.sft_epochs,
             "eval": {"split": "test", "temperature": 0, "max_tokens": cfg.max_response}}
 
 
