@@ -31,5 +31,6 @@ assert torch.__version__.endswith("+cpu"), f"expected CPU torch, got {torch.__ve
         touch "$stamp"
         echo "$who: $venv ready in $((SECONDS - start)) s" >&2
     fi
+    # shellcheck disable=SC2034  # read by the scripts that source this file
     smoke_python="$venv/bin/python"
 }

@@ -21,6 +21,9 @@ stage) and DIR/curve.png. Exits 0 only when GRPO beats SFT with non-overlapping 
 Options (passed to python -m veritas.cpu_verl.learn):
   --workdir DIR  outputs, emptied first (default train/outputs/learn)
   --seed S       model init, data selection and held-out tasks (default 0)
+  --set KEY=VAL  change one configuration value for an experiment (e.g. --set sft_steps=300);
+                 the defaults are the configuration the criteria are checked on
+  --stop-after sft_eval   stop after the SFT evaluation (for tuning the SFT)
 
 Environment: SMOKE_VENV (default .venv-smoke, built on first use from requirements/smoke.txt),
 PYTHON (interpreter to build it with, default python3).
