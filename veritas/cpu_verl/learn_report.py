@@ -107,6 +107,15 @@ def draw_curve(path: str, result: dict) -> None:
     os.replace(tmp, path)
 
 
+HINTS = {
+    "held_out_n": "too few held-out tasks left after dropping overlap; raise --set eval_n",
+    "grpo_beats_sft": "GRPO did not clearly beat SFT (an SFT accuracy near 0 leaves GRPO no reward to learn "
+                      "from); see 'Reading a failing curve' in docs/learning.md",
+    "reward_rises": "flat reward: format or template; falling reward: sign or weight sync (docs/learning.md)",
+    "budget": "over 25 minutes or 12 GiB; a loaded machine runs 3-5x slower than an idle one",
+}
+
+
 def summary_text(result: dict) -> str:
     lines = []
     for kind in ("sft", "grpo"):
@@ -118,6 +127,7 @@ def summary_text(result: dict) -> str:
                  f"last fifth {c['reward_rises']['last_fifth_mean']:.3f} over {result['grpo_steps']} steps")
     lines.append(f"wall time {result['total_seconds']:.0f} s; peak memory {c['budget']['peak_pss_bytes'] / 2**30:.2f} GiB (PSS)")
     for name, crit in c.items():
-        lines.append(f"  {'PASS' if crit['passed'] else 'FAIL'}  {name}")
+        lines.append(f"  {'PASS' if crit['passed'] else 'FAIL'}  {name}"
+                     + ("" if crit["passed"] else f": {HINTS[name]}"))
     lines.append("LEARN OK" if result["passed"] else "LEARN FAILED: a criterion above does not hold (result.json)")
     return "\n".join(lines)
