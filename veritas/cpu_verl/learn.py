@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import sys
@@ -151,6 +152,8 @@ class Learn:
         fn()
         took = round(time.monotonic() - start, 1)
         mem = self.memory[name]
+        if not mem:  # ran inside this driver (model): its own peak
+            mem.update(rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         self.stages[name] = {"seconds": took, "peak_rss_bytes": mem.get("rss"), "peak_pss_bytes": mem.get("pss")}
         extra = self.results.get(name, "")
         if isinstance(extra, dict):
