@@ -162,13 +162,17 @@ class Learn:
 
     # ---- model and data -------------------------------------------------------------------------
     def build_model(self) -> None:
-        from veritas.envs import generate, worked_solution
+        import yaml
+
+        from veritas.envs import worked_solution
+        from veritas.mixes import mix_from_dict
         from veritas.testing.tiny_model import build_tiny_model
 
-        # Seeds from the train block (docs/mixes.md): the tokenizer never reads a held-out task.
+        # Tasks of the train split (a mix says so, however splits are drawn): the tokenizer never
+        # reads a held-out task.
         c = self.cfg
-        texts = [worked_solution(generate(c.task_type, 10_000_000 + i, difficulty=c.level))
-                 for i in range(c.tokenizer_texts)]
+        mix = mix_from_dict(yaml.safe_load(self.mix_yaml("train", 1_000_000)))
+        texts = [worked_solution(mix.generate(1_000_000 - 1 - i)) for i in range(c.tokenizer_texts)]
         build_tiny_model(self.model, vocab_size=c.vocab, extra_text=texts, seed=self.seed, **c.model_kwargs())
 
     def build_data(self) -> None:
