@@ -34,30 +34,9 @@ for arg in "$@"; do
 done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-python_bin="${PYTHON:-python3}"
-venv="${SMOKE_VENV:-.venv-smoke}"
-lock="requirements/smoke.txt"
-fingerprint="$("$python_bin" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest()[:16])' "$lock")"
-stamp="$venv/.smoke-installed-$fingerprint"
-
-if [[ ! -f "$stamp" ]]; then
-    echo "scripts/smoke.sh: building $venv from $lock (first run: a few minutes)" >&2
-    if [[ -e "$venv" ]]; then
-        # Stale: start over, so no package of an older lock survives (--no-deps installs only add).
-        [[ -f "$venv/pyvenv.cfg" ]] || { echo "scripts/smoke.sh: $venv exists and is not a venv; remove it" >&2; exit 1; }
-        rm -rf "$venv"
-    fi
-    start=$SECONDS
-    "$python_bin" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    # --no-deps: the lock is the complete environment (see its header for why no resolver is used).
-    "$venv/bin/python" -m pip install --quiet --no-deps -r "$lock"
-    "$venv/bin/python" -c 'import torch, verl, vllm, ray, transfer_queue
-assert torch.__version__.endswith("+cpu"), f"expected CPU torch, got {torch.__version__}"' ||
-        { echo "scripts/smoke.sh: $venv was built but does not import; see the error above" >&2; exit 1; }
-    touch "$stamp"
-    echo "scripts/smoke.sh: $venv ready in $((SECONDS - start)) s" >&2
-fi
+# shellcheck source=scripts/_smoke_venv.sh
+source scripts/_smoke_venv.sh
+ensure_smoke_venv scripts/smoke.sh
 
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-exec "$venv/bin/python" -m veritas.cpu_verl.smoke "$@"
+exec "$smoke_python" -m veritas.cpu_verl.smoke "$@"

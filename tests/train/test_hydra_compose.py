@@ -76,7 +76,7 @@ def assert_unique_keys(overrides: list[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", ["", "quick"])
+@pytest.mark.parametrize("preset", ["", "quick", "reference"])
 @pytest.mark.parametrize("lora_rank", ["0", "32"])
 @pytest.mark.parametrize("algo", ALGOS)
 def test_grpo_overrides_compose_against_verl(algo, lora_rank, preset, hydra_ctx, tiny_model_dir,
@@ -134,6 +134,9 @@ def test_grpo_overrides_compose_against_verl(algo, lora_rank, preset, hydra_ctx,
     if preset == "quick":
         assert cfg.trainer.total_training_steps == 5
         assert cfg.data.train_batch_size == 8
+    elif preset == "reference":
+        assert cfg.trainer.total_training_steps == 200
+        assert cfg.trainer.test_freq == 20 and cfg.trainer.val_before_train is True
     else:
         assert cfg.trainer.total_training_steps == 500
 

@@ -29,7 +29,8 @@ Environment (also read from .env; see .env.example):
               lgc-v2-adaptive (difficulty follows the model's pass rates), or any pair
               train/mixes/<MIX>-{train,val}.yaml
   ALGO        grpo (default), drgrpo, gspo, dapo, rloo, reinforce_pp, ppo -> train/presets/algo/<ALGO>.args
-  PRESET      quick: 5 tiny steps to try the whole loop -> train/presets/quick/grpo.args
+  PRESET      quick: 5 tiny steps to try the whole loop; reference: the 200-step curve to compare
+              a setup against (docs/learning.md) -> train/presets/<PRESET>/grpo.args
   MODEL       hub id or local directory (default Qwen/Qwen2.5-1.5B-Instruct), downloaded once to
               train/models/<id>; HF_TOKEN only for gated or private models
   LORA_RANK   >0 trains LoRA adapters of this rank (LORA_ALPHA, default 2*rank; LORA_LR, default 1e-5)
@@ -67,7 +68,7 @@ algo_file="$VERITAS_ROOT/train/presets/algo/$ALGO.args"
 preset_file=""
 if [[ -n "$PRESET" ]]; then
     preset_file="$VERITAS_ROOT/train/presets/$PRESET/grpo.args"
-    [[ "$PRESET" != algo && -f "$preset_file" ]] || die "PRESET=$PRESET: no preset $(rel "$preset_file"); try PRESET=quick"
+    [[ "$PRESET" != algo && -f "$preset_file" ]] || die "PRESET=$PRESET: no preset $(rel "$preset_file"); try PRESET=quick or PRESET=reference"
 fi
 [[ "$NNODES" =~ ^[1-9][0-9]*$ ]] || die "NNODES=$NNODES: expected a positive integer"
 if ((NNODES > 1)) && [[ -z "${RAY_ADDRESS:-}" ]] && ((!dry_run)); then

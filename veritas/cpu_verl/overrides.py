@@ -55,6 +55,22 @@ CPU_GRPO = [
     "actor_rollout_ref.rollout.enforce_eager=True",
 ]
 
+# ---- float32 compute (the learning run) ---------------------------------------------------------
+# verl computes in bfloat16 (FSDP mixed precision's param_dtype, default bf16 when no
+# mixed_precision is given; vLLM's dtype). A CPU without AVX-512 has no
+# bfloat16 arithmetic: torch emulates it, ~3x slower than float32 for the same model (measured here).
+# The smoke's steps are too short to care; the learning run trains for minutes.
+FLOAT32_MIXED_PRECISION = "{param_dtype:fp32,reduce_dtype:fp32,buffer_dtype:fp32}"
+CPU_FLOAT32_SFT = ["engine.dtype=float32", f"+engine.mixed_precision={FLOAT32_MIXED_PRECISION}"]
+
+CPU_FLOAT32_GRPO = [
+    "actor_rollout_ref.actor.fsdp_config.dtype=float32",
+    "actor_rollout_ref.ref.fsdp_config.dtype=float32",
+    f"+actor_rollout_ref.actor.fsdp_config.mixed_precision={FLOAT32_MIXED_PRECISION}",
+    f"+actor_rollout_ref.ref.fsdp_config.mixed_precision={FLOAT32_MIXED_PRECISION}",
+    "actor_rollout_ref.rollout.dtype=float32",
+]
+
 # ---- tiny sizes (and process counts for a 2-core machine) ---------------------------------------
 TINY_SFT = [
     "data.train_batch_size=4",

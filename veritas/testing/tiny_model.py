@@ -42,7 +42,9 @@ def _corpus(lines: int = 400) -> list[str]:
     return text
 
 
-def build_tokenizer(out_dir: str, vocab_size: int = 1024):
+def build_tokenizer(out_dir: str, vocab_size: int = 1024, extra_text: tuple[str, ...] | list[str] = ()):
+    """``extra_text`` joins the training corpus (e.g. worked solutions, so a model trained on them
+    sees fewer, more meaningful tokens)."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
@@ -62,7 +64,7 @@ def build_tokenizer(out_dir: str, vocab_size: int = 1024):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tok.train_from_iterator(_corpus(), trainer=trainer)
+    tok.train_from_iterator(_corpus() + list(extra_text), trainer=trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         eos_token="<|im_end|>",
@@ -98,7 +100,8 @@ def build_model(out_dir: str, vocab_size: int, hidden_size: int = 128, num_layer
     return model
 
 
-def build_tiny_model(out_dir: str, **model_kwargs) -> str:
+def build_tiny_model(out_dir: str, vocab_size: int = 1024, extra_text: tuple[str, ...] | list[str] = (),
+                     **model_kwargs) -> str:
     """Write tokenizer + model to out_dir (atomically: a half-built folder never looks complete)."""
     out_dir = os.path.abspath(out_dir)
     if os.path.exists(os.path.join(out_dir, "config.json")):
@@ -107,7 +110,7 @@ def build_tiny_model(out_dir: str, **model_kwargs) -> str:
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tiny-model-", dir=parent)
     os.chmod(tmp, 0o755)
-    tokenizer = build_tokenizer(tmp)
+    tokenizer = build_tokenizer(tmp, vocab_size=vocab_size, extra_text=extra_text)
     build_model(tmp, vocab_size=len(tokenizer), **model_kwargs)
     with open(os.path.join(tmp, "veritas_tiny_model.json"), "w", encoding="utf-8") as fh:
         json.dump({"random_weights": True, "vocab_size": len(tokenizer), **model_kwargs}, fh)
