@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from veritas.envs import list_task_types
 
     types = args.types or list_task_types()
-    unknown = sorted(set(types) - set(list_task_types()))
+    unknown = sorted(set(types) - set(list_task_types(include_excluded=True)))
     if unknown:
         raise SystemExit(f"veritas bench: unknown task type(s) {unknown}; see `veritas list`")
     rows = [bench_family(t, args.max_tasks, args.seconds, args.difficulty) for t in types]

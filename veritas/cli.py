@@ -22,11 +22,12 @@ _RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli"}
 def _cmd_list(args: argparse.Namespace) -> int:
     from veritas.envs import get_family, list_task_types
 
-    for name in list_task_types(args.env):
+    for name in list_task_types(args.env, include_excluded=args.all):
         fam = get_family(name)
         first, last = fam.id_offset, fam.id_offset + fam.num_seeds - 1
         langs = ",".join(fam.languages)
-        print(f"{fam.env:8s} {name:34s} ids {first}..{last}  languages {langs}")
+        note = f"  EXCLUDED: {fam.excluded}" if fam.excluded else ""
+        print(f"{fam.env:13s} {name:34s} ids {first}..{last}  languages {langs}{note}")
     return 0
 
 
@@ -42,6 +43,9 @@ def _task_from_args(args: argparse.Namespace):
             raise SystemExit(f"veritas: cannot read task from {path}: {exc}") from None
     if not args.task_type:
         raise SystemExit("veritas: give TASK_TYPE --seed N, or --task-json FILE")
+    from veritas.envs import warn_if_excluded
+
+    warn_if_excluded([args.task_type])
     if args.seed is None:
         raise SystemExit("veritas: --seed is required with TASK_TYPE")
     try:
@@ -91,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list the registered task types")
-    p.add_argument("--env", default=None, help="only this env (lgc-v2, trace)")
+    p.add_argument("--env", default=None, help="only this env (lgc-v2, trace, reasoning-gym)")
+    p.add_argument("--all", action="store_true",
+                   help="also list the types that failed their audit (excluded from `all`), with the reason")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("sample", help="print one task")

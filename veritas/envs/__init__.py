@@ -2,7 +2,7 @@
 
 Importing this package is cheap: no torch, no verl. The public API:
 
-    list_task_types(env=None) -> list[str]
+    list_task_types(env=None, include_excluded=False) -> list[str]
     generate(task_type, seed, difficulty=None, language="en") -> Task
     from_task_id(task_id, env="lgc-v2") -> Task
     verify(task, reply) -> Verdict
@@ -19,6 +19,7 @@ from veritas.envs.registry import (
     list_task_types,
     register,
     verify,
+    warn_if_excluded,
     worked_solution,
     wrong_answers,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "list_task_types",
     "register",
     "verify",
+    "warn_if_excluded",
     "worked_solution",
     "wrong_answers",
 ]

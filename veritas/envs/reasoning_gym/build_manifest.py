@@ -1,0 +1,148 @@
+"""Write manifest.py: every reasoning-gym dataset, its id range and the configuration of each of
+our levels, plus facts about the generator that the adapter relies on (checked here, not assumed).
+
+    python -m veritas.envs.reasoning_gym.build_manifest [--check]
+
+Ids: a dataset keeps the index it was first given (new datasets are appended), so task ids stay
+stable across reasoning-gym upgrades. Per dataset:
+- levels: level L sets each curriculum attribute to index floor((L-1)(n-1)/4 + 1/2) of its n
+  levels (reasoning-gym's INCLUSIVE ranges); no curriculum: {} (defaults) at every level.
+- reseed: the cached dataset reseeded in place gives the same item as a fresh size-1 dataset.
+- seed_bits: 62, or 32 for generators that reject large seeds (numpy seeds).
+- multi_line: some reference answer spans lines, so the prompt asks for the answer below `Answer:`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pprint
+import random
+import sys
+from pathlib import Path
+
+from veritas.envs.base import DIFFICULTY_LEVELS, canonical_json
+from veritas.envs.reasoning_gym.manifest import DATASETS as OLD
+
+MANIFEST_PATH = Path(__file__).with_name("manifest.py")
+SAMPLE_SEEDS = 3
+
+
+def attribute_index(level: int, n_levels: int) -> int:
+    return int((level - 1) * (n_levels - 1) / 4 + 0.5)
+
+
+def level_configs(rg, name: str) -> dict[str, dict]:
+    from reasoning_gym.coaching.attributes import RangeAttributeDefinition
+    from reasoning_gym.factory import create_curriculum, has_curriculum
+
+    from veritas.envs.reasoning_gym.runtime import to_json_value
+
+    if not has_curriculum(name):
+        return {str(level): {} for level in DIFFICULTY_LEVELS}
+    out = {}
+    for level in DIFFICULTY_LEVELS:
+        cur = create_curriculum(name)
+        fields = []
+        for attr_name, attr in cur.attributes.items():
+            cur.set_attr_level(attr_name, attribute_index(level, len(attr.levels)))
+            if isinstance(attr, RangeAttributeDefinition):
+                fields += [attr.lower_field_name, attr.upper_field_name]
+            else:
+                fields.append(attr.field_name)
+        cfg = cur.generate_configuration({"seed": 0, "size": 1})
+        out[str(level)] = {f: to_json_value(getattr(cfg, f)) for f in sorted(set(fields))}
+    return out
+
+
+def _entry(rt, name, level, seed, fresh: bool) -> str:
+    raw = rt._create(name, level, seed)[0] if fresh else rt.raw_item(name, level, seed)
+    return canonical_json([str(raw["question"]), str(raw.get("answer")), rt.to_json_value(raw.get("metadata"))])
+
+
+def probe(name: str, levels: dict) -> dict:
+    """Generate a few items per level both ways; find reseed, seed_bits and multi_line."""
+    from veritas.envs.reasoning_gym import manifest, runtime as rt
+
+    manifest.DATASETS[name] = {"levels": levels, "reseed": True}
+    rng = random.Random(name)
+    reseed, seed_bits, multi, errors = True, 62, False, []
+    for level in DIFFICULTY_LEVELS:
+        for _ in range(SAMPLE_SEEDS):
+            seed = rng.getrandbits(seed_bits)
+            try:
+                fresh = _entry(rt, name, level, seed, fresh=True)
+            except Exception as exc:
+                if seed_bits == 62:
+                    seed_bits = 32
+                    seed = rng.getrandbits(32)
+                    try:
+                        fresh = _entry(rt, name, level, seed, fresh=True)
+                    except Exception as exc2:
+                        errors.append(f"level {level}: {exc2!r}"[:200])
+                        continue
+                else:
+                    errors.append(f"level {level}: {exc!r}"[:200])
+                    continue
+            try:
+                again = _entry(rt, name, level, seed, fresh=False)
+            except Exception:
+                again = None
+            reseed = reseed and again == fresh
+            raw = rt._create(name, level, seed)[0]
+            multi = multi or "\n" in str(raw.get("answer"))
+    return {"reseed": reseed, "seed_bits": seed_bits, "multi_line": multi, "probe_errors": errors}
+
+
+def build() -> dict:
+    from veritas.envs.reasoning_gym.runtime import rg_module
+
+    rg = rg_module()
+    from reasoning_gym.factory import DATASETS as RG_DATASETS, has_curriculum
+
+    names = sorted(RG_DATASETS)
+    next_index = max((d["index"] for d in OLD.values()), default=-1) + 1
+    out = {}
+    for name in names:
+        if name in OLD:
+            index = OLD[name]["index"]
+        else:
+            index, next_index = next_index, next_index + 1
+        levels = level_configs(rg, name)
+        facts = probe(name, levels)
+        out[name] = {"index": index, "curriculum": has_curriculum(name), "levels": levels, **facts}
+        print(f"{name:32s} index {index:3d} reseed={facts['reseed']} bits={facts['seed_bits']} "
+              f"multi={facts['multi_line']} errors={len(facts['probe_errors'])}", file=sys.stderr, flush=True)
+    return out
+
+
+def render(datasets: dict, version: str) -> str:
+    body = pprint.pformat(datasets, width=110, sort_dicts=True)
+    return (f'"""Generated by `python -m veritas.envs.reasoning_gym.build_manifest`; do not edit."""\n'
+            f"RG_VERSION = {version!r}\n"
+            f"DATASETS: dict = {body}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated datasets (debugging; does not write)")
+    args = parser.parse_args(argv)
+    from importlib.metadata import version
+
+    if args.only:
+        from veritas.envs.reasoning_gym.runtime import rg_module
+
+        rg = rg_module()
+        for name in args.only.split(","):
+            levels = level_configs(rg, name)
+            print(name, levels, probe(name, levels))
+        return 0
+    text = render(build(), version("reasoning-gym"))
+    tmp = MANIFEST_PATH.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(MANIFEST_PATH)
+    print(f"wrote {MANIFEST_PATH}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
