@@ -50,7 +50,7 @@ def _task_from_args(args: argparse.Namespace):
         raise SystemExit("veritas: --seed is required with TASK_TYPE")
     try:
         return generate(args.task_type, args.seed, args.difficulty, args.language)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RuntimeError) as exc:  # RuntimeError: reasoning-gym is not installed
         raise SystemExit(f"veritas: {exc}") from None
 
 
@@ -68,7 +68,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         from veritas.envs import worked_solution
 
         print("## worked solution")
-        print(worked_solution(task))
+        try:
+            print(worked_solution(task))
+        except NotImplementedError as exc:
+            print(f"({exc}: reasoning-gym gives only final answers)" if task.task_type.startswith("rg.") else f"({exc})")
     return 0
 
 

@@ -22,8 +22,10 @@ from veritas.envs.reasoning_gym.manifest import DATASETS
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RG_ALL = [t for t in list_task_types(include_excluded=True) if t.startswith("rg.")]
 RG_DEFAULT = [t for t in list_task_types() if t.startswith("rg.")]
-# A sample that changes only when the manifest does: every 9th passing type, plus our own scorers.
-SAMPLE = sorted(set(RG_DEFAULT[::9]) | {"rg.puzzle24", "rg.countdown"} & set(RG_ALL))
+# A sample that changes only when the audit results do: every 9th type of the default list.
+# (puzzle24 and countdown, scored by our own code, are too slow to generate for the full contract
+# loop; they have their own tests below.)
+SAMPLE = RG_DEFAULT[::9]
 SEEDS = range(6)
 
 
@@ -176,6 +178,20 @@ def test_puzzle24_loopholes_are_closed():
     for right in ("8*5-10-6", "Answer: 8*5 - 10 - 6", "(8 × 5) − 10 − 6 = 24"):
         assert verify(task, right if right.startswith("Answer") else f"Answer: {right}").score == 1.0, right
     real = generate("rg.puzzle24", 3, 2)
+    assert verify(real, real.answer).score == 1.0
+
+
+def test_countdown_answers_with_a_leading_minus_are_read_not_evaluated():
+    entry = {"question": "", "answer": "x", "metadata": {"numbers": [69, 133, 11, 5], "target": -208}}
+    task = Task(task_id=0, env="reasoning-gym", task_type="rg.countdown", seed=0, difficulty=3, prompt="p",
+                answer="Answer: x", metadata={"dataset": "countdown", "level": 3, "item_seed": 0, "entry": entry})
+    assert verify(task, "Answer: -69 - 133 - 11 + 5").score == 1.0  # sympy's style of answer
+    assert verify(task, "Answer: (-69 - 133) - (11 - 5)").score == 1.0
+    assert verify(task, "Answer: -(69 + 133 + 11 - 5)").score == 1.0
+    for wrong in ("Answer: 5*-69 - 133 - 11", "Answer: -69 - 133 - 11 + 5 + 0", "Answer: -69 - 133 - 11 - 5",
+                  "Answer: __import__('os')"):
+        assert verify(task, wrong).score == 0.0, wrong
+    real = generate("rg.countdown", 1, 1)
     assert verify(real, real.answer).score == 1.0
 
 

@@ -89,8 +89,8 @@ class ReasoningGymFamily(TaskFamily):
                 last_error = exc
                 continue
             if entry["answer"] is None:
-                last_error = ValueError("item without a reference answer")
-                continue
+                raise RuntimeError(f"reasoning-gym {self.dataset} gives no reference answer (any valid answer "
+                                   "is scored), so it has no reference reply")
             multi = self.spec["multi_line"]
             prompt = entry["question"].rstrip() + "\n\n" + (PROMPT_MULTI_LINE if multi else PROMPT_SINGLE_LINE)
             answer = ("Answer:\n" if multi else "Answer: ") + entry["answer"]

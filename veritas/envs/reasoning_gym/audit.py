@@ -1,7 +1,7 @@
 """Audit every rg.* task type against the goals a reward must meet, and write the results that
 decide which types are in the default list (audit_results.py) and docs/reasoning-gym.md.
 
-    python -m veritas.envs.reasoning_gym.audit [--only a,b] [--write]
+    python -m veritas.envs.reasoning_gym.audit --cache /tmp/rg-audit.json --write   # resumable
 
 Goals (a type fails on the first one it misses, in this order):
 - scorer: reasoning-gym's score_answer must not eval model text (or we score it ourselves);
@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import hashlib
 import json
 import os
 import pprint
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +43,7 @@ MAX_CONSTANT_RATE = 0.05
 MAX_VERIFY_MS = 50.0
 SAMPLE = 60
 GEN_BUDGET_S = 6.0
+MAX_TASK_WALL_S = 20.0
 DISTINCT_SAMPLE = 50
 MIN_DISTINCT = 45
 DETERMINISM_SEEDS = 3
@@ -65,11 +68,11 @@ def fingerprints_in_subprocess(names: list[str]) -> dict[str, str]:
             "for n in names:\n"
             "    try: out[n]=_fingerprint('rg.'+n)\n"
             "    except Exception as e: out[n]='error: '+repr(e)[:100]\n"
-            "print(json.dumps(out))")
+            "print('@@RESULT@@' + json.dumps(out))")
     env = dict(os.environ, PYTHONHASHSEED="4242")
     out = subprocess.run([sys.executable, "-c", code, json.dumps(names)], env=env, capture_output=True, text=True,
                          check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.rsplit("@@RESULT@@", 1)[1])  # some generators print progress dots
 
 
 def _score(task: Task, reply: str) -> float:
@@ -105,6 +108,25 @@ def _reply(task: Task, answer: str) -> str:
     return ("Answer:\n" if "\n" in _bare(task) else "Answer: ") + answer
 
 
+class _TooSlow(BaseException):
+    """Not an Exception: generators and our own retry loop must not swallow it."""
+
+
+@contextlib.contextmanager
+def _wall_limit(seconds: float):
+    """Interrupt a generator that runs away (SIGALRM; the audit runs in the main thread)."""
+    def on_alarm(signum, frame):
+        raise _TooSlow()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _known_loopholes(name: str, task: Task) -> list[str]:
     """Replies that scored 1 in reasoning-gym (../shared/reference/anchors.md) and must not here."""
     if name == "puzzle24":
@@ -131,12 +153,24 @@ def audit_dataset(name: str) -> dict:
         failures.append("scorer evaluates model text (eval or sympy.parse_expr)")
 
     tasks: list[Task] = []
+    try:
+        # Warm-up outside the timing: the one-off import and dataset object of each level.
+        for level in range(1, 6):
+            with _wall_limit(MAX_TASK_WALL_S):
+                generate(task_type, 10**7 + level, level)
+    except _TooSlow:
+        failures.append(f"generation: one task (level {level}) took over {MAX_TASK_WALL_S:.0f} s")
+    except Exception as exc:
+        failures.append(f"generation raises ({type(exc).__name__}: {str(exc)[:80]})")
     cpu0 = time.process_time()
     try:
-        for seed in range(SAMPLE):
-            tasks.append(generate(task_type, seed, _level(seed)))
+        for seed in range(SAMPLE if not failures else 0):
+            with _wall_limit(MAX_TASK_WALL_S):
+                tasks.append(generate(task_type, seed, _level(seed)))
             if time.process_time() - cpu0 > GEN_BUDGET_S and len(tasks) >= 10:
                 break
+    except _TooSlow:
+        failures.append(f"generation: one task (level {_level(len(tasks))}) took over {MAX_TASK_WALL_S:.0f} s")
     except Exception as exc:
         failures.append(f"generation raises ({type(exc).__name__}: {str(exc)[:80]})")
     cpu = time.process_time() - cpu0
@@ -195,9 +229,9 @@ def audit_dataset(name: str) -> dict:
     for t in tasks[:2]:
         for reply in ("Answer: " + "9" * 1_000_000, "x" * 1_000_000 + "\n" + t.answer,
                       "Answer: 1 " * 100_000):
-            t0 = time.perf_counter()
+            t0 = time.process_time()  # CPU time: on a shared machine wall time is mostly waiting
             _score(t, reply)
-            slowest = max(slowest, (time.perf_counter() - t0) * 1000)
+            slowest = max(slowest, (time.process_time() - t0) * 1000)
     result["verify_1mb_ms"] = round(slowest, 1)
     if slowest > MAX_VERIFY_MS:
         failures.append(f"verify {slowest:.0f} ms on a 1 MB reply")
@@ -205,11 +239,17 @@ def audit_dataset(name: str) -> dict:
     # Variety at level 1 (skipped for generators already failing on speed: too slow to sample).
     if not any(f.startswith("generation") for f in failures):
         keys = set()
-        for seed in range(DISTINCT_SAMPLE):
-            t = generate(task_type, seed, 1)
-            keys.add(json.dumps([t.metadata["entry"]["question"], _bare(t)]))
+        try:
+            with _wall_limit(3 * MAX_TASK_WALL_S):
+                for seed in range(DISTINCT_SAMPLE):
+                    t = generate(task_type, seed, 1)
+                    keys.add(json.dumps([t.metadata["entry"]["question"], _bare(t)]))
+            timed_out = False
+        except _TooSlow:
+            timed_out = True
+            failures.append(f"generation: {DISTINCT_SAMPLE} level-1 tasks took over {3 * MAX_TASK_WALL_S:.0f} s")
         result["distinct_level1"] = len(keys)
-        if len(keys) < MIN_DISTINCT:
+        if not timed_out and len(keys) < MIN_DISTINCT:
             failures.append(f"few distinct tasks at level 1 ({len(keys)}/{DISTINCT_SAMPLE})")
     result["fingerprint"] = _fingerprint(task_type)
     result["passed"] = not failures
@@ -307,16 +347,17 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="comma-separated datasets (default: all)")
-    parser.add_argument("--write", action="store_true", help="write audit_results.py and docs/reasoning-gym.md")
-    parser.add_argument("--json", help="also write the full results to this file")
+    parser.add_argument("--only", help="comma-separated datasets to audit (default: all not in --cache)")
+    parser.add_argument("--cache", help="JSON file of results: read at the start, updated after each dataset, so "
+                                        "an interrupted audit resumes; --only datasets are audited again")
+    parser.add_argument("--write", action="store_true", help="write audit_results.py and docs/reasoning-gym.md "
+                                                             "(needs results for every dataset)")
     args = parser.parse_args(argv)
-    names = args.only.split(",") if args.only else sorted(DATASETS)
-    if args.write and args.only:
-        raise SystemExit("audit: --write needs the full run (no --only)")
     from veritas.envs.reasoning_gym import runtime
 
-    results = {}
+    cache = Path(args.cache) if args.cache else None
+    results = json.loads(cache.read_text(encoding="utf-8")) if cache and cache.exists() else {}
+    names = args.only.split(",") if args.only else [n for n in sorted(DATASETS) if n not in results]
     for name in names:
         t0 = time.perf_counter()
         try:
@@ -328,19 +369,25 @@ def main(argv: list[str] | None = None) -> int:
         r = results[name]
         print(f"{name:30s} {'PASS' if r['passed'] else 'FAIL'} {time.perf_counter() - t0:5.1f}s  {r['reason']}",
               file=sys.stderr, flush=True)
+        if cache:
+            _atomic_write(cache, json.dumps(results, indent=1, sort_keys=True))
+    # Determinism: the same tasks in a second process with another PYTHONHASHSEED.
     other = fingerprints_in_subprocess([n for n in names if "fingerprint" in results[n]])
     for name, fp in other.items():
         if fp != results[name]["fingerprint"]:
             results[name]["passed"] = False
             results[name]["reason"] = "; ".join(filter(None, [results[name]["reason"],
                                                               "different tasks in a second process"]))
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
+    if cache:
+        _atomic_write(cache, json.dumps(results, indent=1, sort_keys=True))
     if args.write:
-        _atomic_write(RESULTS_PATH, render_results(results))
-        _atomic_write(DOC_PATH, render_doc(results))
+        missing = sorted(set(DATASETS) - set(results))
+        if missing:
+            raise SystemExit(f"audit: --write needs results for every dataset; missing {missing[:5]}...")
+        _atomic_write(RESULTS_PATH, render_results({n: results[n] for n in DATASETS}))
+        _atomic_write(DOC_PATH, render_doc({n: results[n] for n in DATASETS}))
     n_pass = sum(r["passed"] for r in results.values())
-    print(f"{n_pass} pass, {len(results) - n_pass} fail", file=sys.stderr)
+    print(f"{n_pass} pass, {len(results) - n_pass} fail (of {len(results)} audited)", file=sys.stderr)
     return 0
 
 

@@ -13,13 +13,32 @@ from veritas.envs.tasks._arith_search import evaluate, leaves
 from veritas.envs.tasks._exact_expr import ExprError, parse_expression
 
 
+def _leading_minus_as_zero(text: str) -> tuple[str, int]:
+    """Write a minus that opens the expression or a bracket (`-69 - 133`, `(-51 + 23)`, as sympy
+    prints countdown's answers) as `0-`: the same value. Returns the text and how many zeros were
+    added; a minus after an operator (`2*-3`) is left alone, and the parser refuses it."""
+    out, added, opening = [], 0, True
+    for c in text:
+        if opening and c in "-\u2212":
+            out.append("0")
+            added += 1
+        if not c.isspace():
+            opening = c == "("
+        out.append(c)
+    return "".join(out), added
+
+
 def _expression_hits(answer: str, numbers: list[int], target: int) -> tuple[float, str]:
     text = answer.split("=", 1)[0] if answer.count("=") == 1 else answer  # "1+2+3*6 = 24" is fine
+    text, zeros = _leading_minus_as_zero(text)
     try:
-        tree = parse_expression(text, max_chars=500, max_numbers=max(16, len(numbers)))
+        tree = parse_expression(text, max_chars=500 + zeros, max_numbers=max(16, len(numbers)) + zeros)
     except ExprError as exc:
         return 0.0, f"not an arithmetic expression: {exc}"
-    if sorted(leaves(tree)) != sorted(int(n) for n in numbers):
+    used = sorted(leaves(tree))
+    for _ in range(zeros):
+        used.remove(0)
+    if used != sorted(int(n) for n in numbers):
         return 0.0, "does not use each given number exactly once"
     value = evaluate(tree)
     if value is None:
