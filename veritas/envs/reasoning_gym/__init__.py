@@ -40,6 +40,8 @@ EVALS_MODEL_TEXT = frozenset({
 })
 # Generation attempts per task before giving up (a few generators raise on unlucky seeds).
 _ATTEMPTS = 8
+# Draws per task when thinning over-common answers; the last draw is kept whatever its answer.
+_MAX_THINNING_DRAWS = 64
 # A right answer is never this much longer than the reference; longer ones are not parsed.
 _MIN_ANSWER_CAP = 1000
 _ANSWER_CAP_FACTOR = 20
@@ -79,7 +81,9 @@ class ReasoningGymFamily(TaskFamily):
         from veritas.envs.reasoning_gym import runtime
 
         last_error: Exception | None = None
-        for _ in range(_ATTEMPTS):
+        thin = self.spec.get("thin", {}).get(str(difficulty), {})
+        errors = draws = 0
+        while errors < _ATTEMPTS:
             item_seed = rng.getrandbits(self.spec["seed_bits"])
             try:
                 entry = runtime.item(self.dataset, difficulty, item_seed)
@@ -87,10 +91,15 @@ class ReasoningGymFamily(TaskFamily):
                 raise
             except Exception as exc:  # reasoning-gym generators raise on some seeds; draw again
                 last_error = exc
+                errors += 1
                 continue
             if entry["answer"] is None:
                 raise RuntimeError(f"reasoning-gym {self.dataset} gives no reference answer (any valid answer "
                                    "is scored), so it has no reference reply")
+            draws += 1
+            keep = thin.get(entry["answer"])
+            if keep is not None and draws < _MAX_THINNING_DRAWS and rng.random() >= keep:
+                continue  # an answer reasoning-gym draws too often (manifest "thin"): draw again
             multi = self.spec["multi_line"]
             prompt = entry["question"].rstrip() + "\n\n" + (PROMPT_MULTI_LINE if multi else PROMPT_SINGLE_LINE)
             answer = ("Answer:\n" if multi else "Answer: ") + entry["answer"]

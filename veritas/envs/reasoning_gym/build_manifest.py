@@ -15,6 +15,7 @@ stable across reasoning-gym upgrades. Per dataset:
 from __future__ import annotations
 
 import argparse
+import collections
 import pprint
 import random
 import sys
@@ -25,6 +26,10 @@ from veritas.envs.reasoning_gym.manifest import DATASETS as OLD
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.py")
 SAMPLE_SEEDS = 2
+# Answer thinning (answer_thinning): sample size, target share, minimum variety, time limit.
+THIN_SAMPLE = 300
+THIN_TO = 0.03
+THIN_WALL_S = 30.0
 PROBE_WALL_S = 15.0
 
 
@@ -118,6 +123,55 @@ def probe(name: str, levels: dict) -> dict:
             "probe_errors": errors}
 
 
+def answer_thinning(name: str, levels: dict) -> dict:
+    """{level: {answer: keep probability}} for answers reasoning-gym draws so often (e.g. gcd's "1"
+    in 40% of items) that a constant reply would earn: the adapter redraws such an item with
+    probability 1 - keep, so that every answer's share of the kept items is at most THIN_TO. Only
+    where enough distinct answers exist (a yes/no dataset cannot go below 50%, and thinning it
+    would only slow it down)."""
+    from veritas.envs.reasoning_gym import manifest, runtime as rt
+    from veritas.envs.reasoning_gym.audit import _TooSlow, _wall_limit
+
+    manifest.DATASETS[name] = {**manifest.DATASETS.get(name, {}), "levels": levels}
+    rng = random.Random("thin:" + name)
+    out = {}
+    for level in DIFFICULTY_LEVELS:
+        answers = []
+        try:
+            with _wall_limit(THIN_WALL_S):
+                for _ in range(THIN_SAMPLE):
+                    answers.append(rt.item(name, level, rng.getrandbits(62))["answer"])
+        except _TooSlow:
+            pass
+        except Exception:
+            continue
+        if len(answers) < THIN_SAMPLE // 2:
+            continue
+        counts = collections.Counter(answers)
+        cap = _water_level([c / len(answers) for c in counts.values()], THIN_TO)
+        if cap is None:
+            continue  # too few distinct answers: no thinning gets every share under THIN_TO
+        thin = {a: round(cap * len(answers) / c, 4) for a, c in counts.items() if c / len(answers) > cap}
+        if thin:
+            out[str(level)] = thin
+    return out
+
+
+def _water_level(shares: list[float], target: float) -> float | None:
+    """The cap c such that, keeping each answer with probability min(1, c/share), every answer's
+    share of what is kept is at most `target` (c / sum(min(share, c)) = target); None if no cap can."""
+    if len(shares) * target < 1.0:
+        return None
+    lo, hi = 0.0, max(shares)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if mid / sum(min(p, mid) for p in shares) > target:
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
 def build() -> dict:
     from veritas.envs.reasoning_gym.runtime import rg_module
 
@@ -150,10 +204,19 @@ def render(datasets: dict, version: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated datasets to rebuild (the others are kept as they are)")
+    parser.add_argument("--thin", help="comma-separated datasets whose over-common answers to thin (kept otherwise)")
     args = parser.parse_args(argv)
     from importlib.metadata import version
 
-    if args.only:
+    if args.thin:
+        datasets = {k: dict(v) for k, v in OLD.items()}
+        for name in args.thin.split(","):
+            thin = answer_thinning(name, datasets[name]["levels"])
+            datasets[name].pop("thin", None)
+            if thin:
+                datasets[name]["thin"] = thin
+            print(name, {lv: len(t) for lv, t in thin.items()}, file=sys.stderr, flush=True)
+    elif args.only:
         from veritas.envs.reasoning_gym.runtime import rg_module
         from reasoning_gym.factory import has_curriculum
 
