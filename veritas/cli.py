@@ -1,4 +1,4 @@
-"""The `veritas` command: list, sample, verify, bench, eval.
+"""The `veritas` command: list, sample, verify, bench, eval, audit.
 
 Each subcommand lives in its own module and is imported only when used, so `veritas list` stays
 fast and never imports torch or verl.
@@ -14,7 +14,7 @@ import sys
 from veritas import __version__
 
 # Larger subcommands live in their own modules; each exposes add_parser(subparsers).
-_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli"]
+_SUBCOMMAND_MODULES = ["veritas.bench", "veritas.eval.cli", "veritas.audit.cli"]
 # Subcommands with their own argument parsing (and sub-subcommands): argv goes to module.main().
 _RAW_SUBCOMMANDS = {"eval": "veritas.eval.cli"}
 

@@ -27,9 +27,11 @@ Task type: item i's type is drawn from the weights with a hash of (mix seed, i) 
 mix's proportions hold exactly in expectation whatever a consumer later skips.
 
 Seeds: every family has at least 10^8 seeds; the splits take disjoint blocks of them (train
-[0, 9*10^7), val [9*10^7, 9.5*10^7), test [9.5*10^7, 10^8)), so train, validation and held-out
-evaluation never share a task by construction. Within a block, item i gets seed perm(i), a
-bijection keyed by the mix seed: no two items of one mix share a task. When a consumer must skip a
+[0, 9*10^7), val [9*10^7, 9.5*10^7), test [9.5*10^7, 10^8)), and a seed's task is drawn with its
+content in the seed's split (veritas/envs/splits.py), so train, validation and held-out
+evaluation never share a task's content, by construction. Within a block, item i gets seed
+perm(i), a bijection keyed by the mix seed: no two items of one mix share a seed (at small levels
+two seeds may still draw the same puzzle). When a consumer must skip a
 candidate (e.g. a prompt too long for the model), candidate k of item i keeps the type and uses
 seed perm(i + k * size), which no other item of the mix uses; `max_candidates` = block // size
 (at least 4, as size is capped at a quarter of the block) says how many there are.
@@ -44,12 +46,8 @@ from dataclasses import dataclass, field
 
 from veritas.envs import DIFFICULTY_LEVELS, get_family, list_task_types, warn_if_excluded
 from veritas.envs.rng import derive_seed
+from veritas.envs.splits import SPLIT_BLOCKS
 
-SPLIT_BLOCKS: dict[str, tuple[int, int]] = {
-    "train": (0, 90_000_000),
-    "val": (90_000_000, 95_000_000),
-    "test": (95_000_000, 100_000_000),
-}
 MIXED = "mixed"
 # Keys a consumer may replace from outside the file (load_mix(path, overrides)).
 OVERRIDABLE_KEYS = ("size", "seed", "difficulty", "language", "system_prompt")

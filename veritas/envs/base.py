@@ -11,7 +11,9 @@ import json
 import random
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
+
+from veritas.envs.splits import MAX_SPLIT_ATTEMPTS, SplitExhausted, split_of_content
 
 # Every family shares the same difficulty scale, so one curriculum knob drives a whole mix.
 DIFFICULTY_LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
@@ -140,6 +142,25 @@ class TaskFamily(ABC):
         validation and test tasks never repeat a training task. Default: the reference answer and
         the metadata as canonical JSON; a family overrides it where those carry wording."""
         return canonical_json([built.answer, built.metadata])
+
+    def build_in_split(
+        self,
+        draw: Callable[[int], tuple[random.Random, random.Random]],
+        difficulty: int,
+        language: str,
+        split: str,
+    ) -> Built:
+        """A task whose content lies in `split`. `draw(k)` gives attempt k's (content, wording)
+        streams; attempt 0 is the seed's own stream, so a task whose first content already lies in
+        its split is the task it always was. The default builds attempt after attempt; a family
+        whose build is dear and whose key is known early (trace: before the sandbox runs)
+        overrides this to test the key first."""
+        for attempt in range(MAX_SPLIT_ATTEMPTS):
+            rng, wording = draw(attempt)
+            built = self.build(rng, difficulty, language, wording)
+            if split_of_content(self.content_key(built, difficulty)) == split:
+                return built
+        raise SplitExhausted(f"no content in split {split!r} within {MAX_SPLIT_ATTEMPTS} draws")
 
     def styled_answers(self, task: Task) -> list[str]:
         """Right answers written the way strong chat models write them (markdown emphasis, code

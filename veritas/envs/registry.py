@@ -14,6 +14,7 @@ import warnings
 from veritas.envs.answers import MAX_REPLY_CHARS, strip_reasoning
 from veritas.envs.base import DIFFICULTY_LEVELS, Task, TaskFamily, Verdict
 from veritas.envs.rng import derive_rng, derive_seed
+from veritas.envs.splits import SplitExhausted, split_of_seed
 
 _FAMILIES: dict[str, TaskFamily] = {}
 _discovered = False
@@ -114,10 +115,22 @@ def generate(task_type: str, seed: int, difficulty: int | None = None, language:
         raise ValueError(f"difficulty must be one of {DIFFICULTY_LEVELS}, got {difficulty}")
     if language not in family.languages:
         raise ValueError(f"language {language!r} is not available for {task_type}; available: {family.languages}")
-    # Content and wording come from separate streams: the language never changes the puzzle.
-    rng = derive_rng(family.env, task_type, seed, difficulty, "content")
-    wording = derive_rng(family.env, task_type, seed, difficulty, "wording")
-    built = family.build(rng, difficulty, language, wording)
+    split = split_of_seed(seed)
+
+    def draw(attempt: int):
+        # Content and wording come from separate streams: the language never changes the puzzle.
+        # Attempt 0 is the stream every task had before splits were decided by content.
+        content = ("content",) if attempt == 0 else ("content", attempt)
+        return (
+            derive_rng(family.env, task_type, seed, difficulty, *content),
+            derive_rng(family.env, task_type, seed, difficulty, "wording"),
+        )
+
+    try:
+        built = family.build_in_split(draw, difficulty, language, split)
+    except SplitExhausted as exc:
+        raise ValueError(f"{task_type} level {difficulty}, split {split!r}: {exc} (seed {seed}); "
+                         f"this level's content space has (almost) nothing in that split") from None
     return Task(
         task_id=family.id_offset + seed,
         env=family.env,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import random
 
-from veritas.envs.base import Built, Task, TaskFamily, Verdict
+from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
 from veritas.envs.registry import register
 from veritas.envs.tasks._brackets import (
     ASCII_KINDS,
@@ -97,6 +97,10 @@ class DyckLanguage(TaskFamily):
         )
         metadata = {"prefix": prefix, "closing": closing, "pairs": "".join(o + c for o, c in kinds)}
         return Built(prompt, _reply(prefix + closing), metadata)
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        # The prefix is the puzzle; "pairs" may name a kind the prefix never shows.
+        return canonical_json(["dyck_language", built.metadata["prefix"]])
 
     def check(self, task: Task, text: str) -> Verdict:
         content = after_last_label(text)

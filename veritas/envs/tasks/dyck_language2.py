@@ -34,7 +34,7 @@ from __future__ import annotations
 import random
 
 from veritas.envs.answers import fenced_blocks, last_inline_code
-from veritas.envs.base import Built, Task, TaskFamily, Verdict
+from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
 from veritas.envs.registry import register
 from veritas.envs.tasks._brackets import (
     CLOSE_TO_OPEN,
@@ -113,6 +113,10 @@ class DyckLanguage2(TaskFamily):
         )
         metadata = {"given": given, "opening": opening, "pairs": "".join(o + c for o, c in kinds)}
         return Built(prompt, _reply(opening + given), metadata)
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        # The given symbols are the puzzle; "pairs" may name a kind they never show.
+        return canonical_json(["dyck_language2", built.metadata["given"]])
 
     def check(self, task: Task, text: str) -> Verdict:
         span = last_inline_code(text)

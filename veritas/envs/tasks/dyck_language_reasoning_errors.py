@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import random
 
-from veritas.envs.base import Built, Task, TaskFamily, Verdict
+from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
 from veritas.envs.registry import register
 from veritas.envs.tasks._brackets import (
     ASCII_KINDS,
@@ -121,6 +121,10 @@ class DyckLanguageReasoningErrors(TaskFamily):
         )
         metadata = {"prefix": prefix, "steps": steps, "wrong_steps": wrong, "errors": errors}
         return Built(prompt, _reply(wrong), metadata)
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        # The sequence and the steps shown are the puzzle; the wrong steps follow from them.
+        return canonical_json(["dyck_language_reasoning_errors", built.metadata["prefix"], built.metadata["steps"]])
 
     def check(self, task: Task, text: str) -> Verdict:
         content = after_last_label(text)

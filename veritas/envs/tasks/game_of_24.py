@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from veritas.envs.answers import fenced_blocks
-from veritas.envs.base import Built, Task, TaskFamily, Verdict
+from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
 from veritas.envs.registry import register
 from veritas.envs.rng import derive_rng
 from veritas.envs.tasks._arith_search import (
@@ -239,6 +239,12 @@ class GameOf24(TaskFamily):
         }
         prompt = _prompt(language, wording, numbers, target, ops)
         return Built(prompt=prompt, answer=_block(solution if solution is not None else "None"), metadata=metadata)
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        # The puzzle is the multiset of numbers, the target and the operators; the reference
+        # solution is one of many and must not tell two copies of a puzzle apart.
+        meta = built.metadata
+        return canonical_json(["game_of_24", sorted(meta["numbers"]), meta["target"], sorted(meta["operators"])])
 
     # -- scoring -----------------------------------------------------------------------------
 

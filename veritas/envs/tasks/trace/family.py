@@ -14,9 +14,10 @@ from __future__ import annotations
 import random
 
 from veritas.envs.answers import fenced_blocks, normalize_lines
-from veritas.envs.base import Built, Task, TaskFamily, Verdict
+from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
 from veritas.envs.registry import register
 from veritas.envs.rng import derive_rng
+from veritas.envs.splits import MAX_SPLIT_ATTEMPTS, SplitExhausted, split_of_content
 from veritas.envs.tasks.trace import sandbox
 from veritas.envs.tasks.trace.generator import Program, generate_program
 from veritas.envs.tasks.trace.solution import render_worked_solution
@@ -68,6 +69,11 @@ def output_problem(program: Program, result: sandbox.RunResult) -> str | None:
     return None
 
 
+def _key(program: Program) -> str:
+    """TraceFamily.content_key, computed from the program before it runs."""
+    return canonical_json(["trace", program.source, program.stdin])
+
+
 def answer_block(output: str) -> str:
     body = output[:-1] if output.endswith("\n") else output
     return f"```\n{body}\n```"
@@ -95,19 +101,45 @@ class TraceFamily(TaskFamily):
     description = "Predict the exact stdout of a generated Python program (with debug prints and optional stdin)."
 
     def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
+        return self._build(rng, difficulty, wording, split=None)
+
+    def build_in_split(self, draw, difficulty: int, language: str, split: str) -> Built:
+        # The content key (program, stdin) is known before the sandbox runs, so drafts outside
+        # the split are skipped unrun, all from the seed's own stream: a val or test task costs
+        # ~20 cheap drafts and one run instead of ~20 runs. A draft in the split is the draft
+        # build() would keep, so train tasks keep their bytes.
+        rng, wording = draw(0)
+        return self._build(rng, difficulty, wording, split)
+
+    def _build(self, rng: random.Random, difficulty: int, wording: random.Random, split: str | None) -> Built:
         client = sandbox.default_client()
         rejected: list[str] = []
-        for candidate in range(MAX_CANDIDATES):
-            # the sandbox compiles each finished piece while the generator writes the next one
-            with client.stream() as stream:
-                program = generate_program(rng, difficulty, sink=stream.send)
-                result = stream.finish(program.source, program.stdin)
+        outside = 0
+        candidate = -1
+        while True:
+            candidate += 1
+            if split is None or split == "train":
+                # 9 drafts in 10 are train: run while writing (the sandbox compiles each finished
+                # piece while the generator writes the next one), test the key afterwards.
+                with client.stream() as stream:
+                    program = generate_program(rng, difficulty, sink=stream.send)
+                    in_split = split is None or split_of_content(_key(program)) == split
+                    result = stream.finish(program.source, program.stdin) if in_split else None
+            else:
+                program = generate_program(rng, difficulty)
+                in_split = split_of_content(_key(program)) == split
+                result = client.run(program.source, program.stdin) if in_split else None
+            if result is None:
+                outside += 1
+                if outside >= MAX_SPLIT_ATTEMPTS:
+                    raise SplitExhausted(f"no program in split {split!r} within {MAX_SPLIT_ATTEMPTS} drafts")
+                continue
             problem = output_problem(program, result)
             if problem is None:
                 break
             rejected.append(problem)
-        else:
-            raise RuntimeError(f"trace: {MAX_CANDIDATES} candidates in a row failed (generator bug?): {rejected[:3]}")
+            if len(rejected) >= MAX_CANDIDATES:
+                raise RuntimeError(f"trace: {MAX_CANDIDATES} candidates failed (generator bug?): {rejected[:3]}")
         metadata = {
             "program": program.source,
             "stdin": program.stdin,
@@ -116,6 +148,10 @@ class TraceFamily(TaskFamily):
             "candidate": candidate,
         }
         return Built(build_prompt(program, wording), answer_block(result.output), metadata)
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        # The program and its stdin are the puzzle; "candidate" only counts rejected drafts.
+        return canonical_json(["trace", built.metadata["program"], built.metadata["stdin"]])
 
     def check(self, task: Task, text: str) -> Verdict:
         expected = task.metadata.get("output")
