@@ -13,7 +13,7 @@ from veritas.rl.reward import compute_score
 
 pytestmark = pytest.mark.slow
 
-RG_TYPES = ["rg.basic_arithmetic", "rg.word_sorting", "rg.puzzle24", "rg.mini_sudoku"]
+RG_TYPES = ["rg.basic_arithmetic", "rg.word_sorting", "rg.cryptarithm", "rg.mini_sudoku"]
 
 
 def _mix(tmp_path, name: str, split: str, size: int, **entry_options) -> str:
