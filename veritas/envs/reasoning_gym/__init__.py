@@ -124,13 +124,19 @@ class ReasoningGymFamily(TaskFamily):
         reference = entry["answer"]
         if len(answer) > max(_MIN_ANSWER_CAP, _ANSWER_CAP_FACTOR * len(reference)):
             return Verdict(0.0, "answer far longer than any right answer", False)
-        if answer.endswith(".") and not reference.endswith("."):
+        if answer.endswith(".") and (not reference.endswith(".") or answer.endswith("..") and
+                                     not reference.endswith("..")):
             answer = answer[:-1].rstrip()  # a sentence-final full stop is punctuation, not answer
         exact = EXACT_SCORERS.get(self.dataset)
         if exact is not None:
             score, reason = exact(answer, entry)
         else:
-            score = runtime.score(self.dataset, int(task.metadata["level"]), answer, entry)
+            try:
+                score = runtime.score(self.dataset, int(task.metadata["level"]), answer, entry)
+            except runtime.ReasoningGymMissing:
+                raise
+            except Exception as exc:  # reasoning-gym's scorer raises on some malformed answers: wrong, not a bug
+                return Verdict(0.0, f"reasoning-gym's scorer rejects the answer ({type(exc).__name__})")
             reason = f"reasoning-gym score {score:.3g}"
         if score >= 1.0:
             return Verdict(1.0, "correct")

@@ -51,7 +51,7 @@ def _unwrap(answer: str) -> str:
             s = body[newline + 1:] if newline >= 0 and body[:newline].strip().isidentifier() else body
             s = s.strip()
         elif s.startswith("\\boxed{") and s.endswith("}"):
-            inner = last_boxed(s)
+            inner = last_boxed(s, max_len=len(s))
             if inner is not None:
                 s = inner.strip()
         for left, right in (("**", "**"), ("__", "__"), ("`", "`"), ("$$", "$$"), ("$", "$"), ("\\(", "\\)"),
@@ -60,7 +60,7 @@ def _unwrap(answer: str) -> str:
                 s = s[len(left):-len(right)].strip()
                 break
         if s.startswith("\\boxed{") and s.endswith("}"):
-            inner = last_boxed(s)
+            inner = last_boxed(s, max_len=len(s))
             if inner is not None:
                 s = inner.strip()
         if s == before:
