@@ -35,7 +35,7 @@ def _positive(name: str, value) -> int:
 
 def base_mix(args: argparse.Namespace):
     """The Mix the flags describe (its split and size as given, before any train/val division)."""
-    from veritas.envs import list_task_types
+    from veritas.envs import list_task_types, warn_if_excluded
     from veritas.mixes import MixError, load_mix, mix_from_dict
 
     if args.mix and args.task_types:
@@ -64,9 +64,11 @@ def base_mix(args: argparse.Namespace):
         if not known:
             raise DataGenError("no task types are registered (veritas/envs/tasks/ is empty)")
         types = known if args.task_types.strip() == "all" else [t.strip() for t in args.task_types.split(",") if t.strip()]
-        unknown = [t for t in types if t not in known]
+        every = list_task_types(include_excluded=True)  # types that failed their audit work when named
+        unknown = [t for t in types if t not in every]
         if unknown or not types:
             raise DataGenError(f"--task-types: unknown task type(s) {unknown or [args.task_types]}; known: {', '.join(known)}")
+        warn_if_excluded(types)
         if args.count is None:
             raise DataGenError("--count N is required with --task-types")
         difficulty = args.difficulty or "mixed"

@@ -14,16 +14,44 @@ rows longer than N are left out (the file is rewritten atomically, rows keep the
 count is reported, so `data.max_length=N` never stops a run:
 
     python -m data_gen sft --task-types all --count 100000 --tokenizer train/models/Qwen/Qwen2.5-1.5B-Instruct --max-tokens 4096
+
+Types without a worked solution (every reasoning-gym rg.* type: reasoning-gym gives only final
+answers) cannot go into SFT data: `--task-types all` leaves them out and says so; naming one, or a
+mix that lists one, is an error that points to `data_gen distill` (a teacher's verified replies).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from data_gen import DataGenError
 from data_gen.common import add_parquet_args, add_run_args
 from data_gen.selection import add_selection_args
+
+
+def has_worked_solution(task_type: str) -> bool:
+    from veritas.envs import TaskFamily, get_family
+
+    return type(get_family(task_type)).worked_solution is not TaskFamily.worked_solution
+
+
+def _without_solutions(args: argparse.Namespace) -> list[str]:
+    """The selected task types that have no worked solution; `all` drops them (with a note)."""
+    from data_gen.selection import base_mix
+    from veritas.envs import list_task_types
+
+    if args.task_types and args.task_types.strip() == "all":
+        missing = [t for t in list_task_types() if not has_worked_solution(t)]
+        if missing:
+            kept = [t for t in list_task_types() if has_worked_solution(t)]
+            print(f"data_gen sft: leaving out {len(missing)} task type(s) without a worked solution "
+                  f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); "
+                  "`python -m data_gen distill` makes SFT data for them", file=sys.stderr)
+            args.task_types = ",".join(kept)
+        return []
+    return [t for t in dict.fromkeys(base_mix(args).task_types) if not has_worked_solution(t)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
     if args.max_tokens is not None and args.max_tokens < 1:
         raise DataGenError(f"--max-tokens must be a positive integer, got {args.max_tokens}")
     tokenizer = _tokenizer(args.tokenizer) if args.tokenizer else None  # fail before generating anything
+    missing = _without_solutions(args)
+    if missing:
+        raise DataGenError(
+            f"data_gen sft: {', '.join(missing)} has no worked solution (reasoning-gym datasets give only the final "
+            "answer), so it cannot go into SFT data; leave it out, or make SFT data for it with "
+            "`python -m data_gen distill` (a teacher model's replies, each verified)")
     files = write_splits(args, "sft", SFT_SCHEMA, sft_chunk)
     if tokenizer is not None:
         for path in files:

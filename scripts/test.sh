@@ -10,7 +10,7 @@ usage() {
     cat <<'USAGE'
 usage: scripts/test.sh [PYTEST_ARGS...]
 
-Creates .venv/ (if missing or stale), installs veritas-rl with its [train,test] extras pinned by
+Creates .venv/ (if missing or stale), installs veritas-rl with its [train,test,rg] extras pinned by
 requirements/test-lock.txt, then runs pytest over tests/. Exits with pytest's status; a run that
 collects no tests fails.
 
@@ -33,7 +33,7 @@ if [[ ! -f "$stamp" ]]; then
     echo "scripts/test.sh: preparing $venv (first run takes a few minutes)" >&2
     "$python_bin" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet -c "$lock" -e ".[train,test]"
+    "$venv/bin/python" -m pip install --quiet -c "$lock" -e ".[train,test,rg]"
     rm -f "$venv"/.veritas-installed-*
     touch "$stamp"
 fi

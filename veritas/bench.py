@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     from veritas.usage import UsageError
 
     types = args.types or list_task_types()
-    unknown = sorted(set(types) - set(list_task_types()))
+    unknown = sorted(set(types) - set(list_task_types(include_excluded=True)))
     if unknown:
         raise UsageError(f"unknown task type(s) {unknown}; see `veritas list`")
     if not args.seconds > 0:

@@ -25,11 +25,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     if args.env is not None and args.env not in list_envs():
         raise UsageError(f"--env: unknown env {args.env!r}; known: {', '.join(list_envs())}")
-    for name in list_task_types(args.env):
+    for name in list_task_types(args.env, include_excluded=args.all):
         fam = get_family(name)
         first, last = fam.id_offset, fam.id_offset + fam.num_seeds - 1
         langs = ",".join(fam.languages)
-        print(f"{fam.env:8s} {name:34s} ids {first}..{last}  languages {langs}")
+        note = f"  EXCLUDED: {fam.excluded}" if fam.excluded else ""
+        print(f"{fam.env:13s} {name:34s} ids {first}..{last}  languages {langs}{note}")
     return 0
 
 
@@ -45,11 +46,14 @@ def _task_from_args(args: argparse.Namespace):
             raise UsageError(f"cannot read task from {path}: {exc}") from None
     if not args.task_type:
         raise UsageError("give TASK_TYPE --seed N" + (", or --task-json FILE" if args.command == "verify" else ""))
+    from veritas.envs import warn_if_excluded
+
+    warn_if_excluded([args.task_type])
     if args.seed is None:
         raise UsageError("--seed is required with TASK_TYPE")
     try:
         return generate(args.task_type, args.seed, args.difficulty, args.language)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RuntimeError) as exc:  # RuntimeError: reasoning-gym is not installed
         raise UsageError(str(exc)) from None
 
 
@@ -67,7 +71,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         from veritas.envs import worked_solution
 
         print("## worked solution")
-        print(worked_solution(task))
+        try:
+            print(worked_solution(task))
+        except NotImplementedError as exc:
+            print(f"({exc}: reasoning-gym gives only final answers)" if task.task_type.startswith("rg.") else f"({exc})")
     return 0
 
 
@@ -94,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list the registered task types")
-    p.add_argument("--env", default=None, help="only this env (lgc-v2, trace)")
+    p.add_argument("--env", default=None, help="only this env (lgc-v2, trace, reasoning-gym)")
+    p.add_argument("--all", action="store_true",
+                   help="also list the types that failed their audit (excluded from `all`), with the reason")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("sample", help="print one task")

@@ -11,6 +11,11 @@ and turns an item index into a task, as a pure function of (mix, index).
     tasks:
       - {task_type: dyck_language, weight: 2}
       - {task_type: sudoku, weight: 1, difficulty: 2}    # per-entry override
+      - {task_type: rg.bf, partial_credit: true}          # rg.* only: reasoning-gym's partial scores
+
+`partial_credit: true` (reasoning-gym types only) records `partial_credit` in each task's metadata,
+so verify() passes on reasoning-gym's fractional score instead of scoring binary. `all` never
+includes a type that failed its audit; naming one works, with a warning.
 
 A curriculum ramps the difficulty with the item index (which is the training step times the
 batch size when verl reads the dataset in order, data.shuffle=false). The levels from start to end
@@ -39,11 +44,12 @@ seed perm(i + k * size), which no other item of the mix uses; `max_candidates` =
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
 
-from veritas.envs import DIFFICULTY_LEVELS, get_family, list_task_types
+from veritas.envs import DIFFICULTY_LEVELS, get_family, list_task_types, warn_if_excluded
 from veritas.envs.rng import derive_seed
 from veritas.envs.splits import SPLIT_BLOCKS
 
@@ -96,6 +102,7 @@ class MixEntry:
     task_type: str
     weight: float
     difficulty: int | str | Curriculum | Adaptive  # a level, MIXED, a Curriculum or Adaptive
+    partial_credit: bool = False  # rg.* only: keep reasoning-gym's fractional scores
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,10 @@ class Mix:
         from veritas.envs import generate
 
         it = self.item(index, candidate, levels)
-        return generate(it.task_type, it.seed, it.difficulty, it.language)
+        task = generate(it.task_type, it.seed, it.difficulty, it.language)
+        if self.entry_for(index).partial_credit:
+            task = dataclasses.replace(task, metadata={**task.metadata, "partial_credit": True})
+        return task
 
 
 def _parse_difficulty(value, where: str):
@@ -260,7 +270,7 @@ def _parse_adaptive(value: dict, where: str) -> Adaptive:
 
 
 _TOP_KEYS = {"name", "split", "size", "seed", "difficulty", "language", "system_prompt", "tasks", "description"}
-_ENTRY_KEYS = {"task_type", "weight", "difficulty"}
+_ENTRY_KEYS = {"task_type", "weight", "difficulty", "partial_credit"}
 
 
 def mix_from_dict(data: dict, source: str = "<memory>", default_name: str | None = None) -> Mix:
@@ -293,7 +303,7 @@ def mix_from_dict(data: dict, source: str = "<memory>", default_name: str | None
     tasks = data["tasks"]
     if not isinstance(tasks, list) or not tasks:
         raise MixError(f"{source}: tasks must be a non-empty list of {{task_type, weight, difficulty}}")
-    known = set(list_task_types())
+    known = set(list_task_types(include_excluded=True))
     entries = []
     for i, raw in enumerate(tasks):
         where = f"{source}: tasks[{i}]"
@@ -313,7 +323,14 @@ def mix_from_dict(data: dict, source: str = "<memory>", default_name: str | None
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0 or weight != weight:
             raise MixError(f"{where}: weight must be a positive number, got {weight!r}")
         difficulty = _parse_difficulty(raw["difficulty"], f"{where}.difficulty") if "difficulty" in raw else default_difficulty
-        entries.append(MixEntry(task_type, float(weight), difficulty))
+        partial = raw.get("partial_credit", False)
+        if not isinstance(partial, bool):
+            raise MixError(f"{where}: partial_credit must be true or false, got {partial!r}")
+        if partial and get_family(task_type).env != "reasoning-gym":
+            raise MixError(f"{where}: partial_credit is only available for reasoning-gym (rg.*) task types; "
+                           f"{task_type} scores 0 or 1")
+        warn_if_excluded([task_type])
+        entries.append(MixEntry(task_type, float(weight), difficulty, partial))
     if len({e.task_type for e in entries}) != len(entries):
         raise MixError(f"{source}: a task_type is listed twice")
     if split != "train" and any(isinstance(e.difficulty, Adaptive) for e in entries):

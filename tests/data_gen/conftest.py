@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from veritas.envs import list_task_types
+from tests.native import native_task_types
 
 ROOT = Path(__file__).resolve().parents[2]
-TASK_TYPES = list_task_types()
+TASK_TYPES = native_task_types()
 
 
 def all_types() -> str:

@@ -20,15 +20,16 @@ from veritas.envs import (
     from_task_id,
     generate,
     get_family,
-    list_task_types,
     verify,
     worked_solution,
     wrong_answers,
 )
 
+from tests.native import native_task_types
+
 from .golden_ids import golden_hash, golden_path, golden_tasks
 
-TASK_TYPES = list_task_types()
+TASK_TYPES = native_task_types()
 # >= 500 seeds per family and level (the floor); override downwards only for local iteration.
 SEEDS_PER_LEVEL = int(os.environ.get("VERITAS_SEEDS_PER_LEVEL", "500"))
 
@@ -72,8 +73,8 @@ def test_same_tasks_in_a_separate_process():
     here = [t.to_json() for tt in TASK_TYPES for t in golden_tasks(tt)]
     code = (
         "import json,sys; sys.path.insert(0, 'tests/envs');"
-        "from golden_ids import golden_tasks; from veritas.envs import list_task_types;"
-        "print(json.dumps([t.to_json() for tt in list_task_types() for t in golden_tasks(tt)]))"
+        "from golden_ids import golden_tasks; from tests.native import native_task_types;"
+        "print(json.dumps([t.to_json() for tt in native_task_types() for t in golden_tasks(tt)]))"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONHASHSEED="12345")  # a different str-hash seed must not matter

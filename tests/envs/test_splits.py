@@ -17,6 +17,7 @@ import pytest
 
 from veritas.envs import DIFFICULTY_LEVELS, Built, TaskFamily, Verdict, generate, get_family, list_task_types
 from veritas.envs.rng import derive_rng
+from tests.native import native_task_types
 from veritas.envs.splits import (
     CONTENT_SHARES,
     SPLIT_BLOCKS,
@@ -25,7 +26,7 @@ from veritas.envs.splits import (
     split_of_seed,
 )
 
-TASK_TYPES = list_task_types()
+TASK_TYPES = native_task_types()  # rg.* types: their content keys are checked in test_reasoning_gym.py
 # Samples per (family, level) for the overlap test: levels 1-2 hold the small spaces.
 SMALL_LEVEL_SAMPLE = (int(os.environ.get("VERITAS_SPLIT_TRAIN", "1000")), int(os.environ.get("VERITAS_SPLIT_TEST", "200")))
 LARGE_LEVEL_SAMPLE = (300, 30)  # spaces of 10^6 and more: a smoke check of the same path

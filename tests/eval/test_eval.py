@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from veritas.envs import list_task_types, verify, wrong_answers
+from tests.native import native_task_types
+from veritas.envs import verify, wrong_answers
 from veritas.eval.cli import main as eval_main
 from veritas.eval.metrics import pass_at_k, wilson_interval
 from veritas.eval.runner import held_out_tasks
@@ -23,7 +24,7 @@ from veritas.mixes import SPLIT_BLOCKS
 from ..chat_server import ScriptedChatServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TYPES = list_task_types()[:3]
+TYPES = native_task_types()[:3]
 N = 8
 SAMPLES = 3
 SECRET = "sk-test-MARKER-9f8e7d"

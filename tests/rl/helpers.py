@@ -7,7 +7,7 @@ import pathlib
 
 import yaml
 
-from veritas.envs import list_task_types
+from tests.native import native_task_types
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DATASET_FILE = "tools/dataset_manager.py"
@@ -20,8 +20,8 @@ def write_mix(path: pathlib.Path, **data) -> str:
 
 
 def registered_mix(split: str, size: int, seed: int = 0, **extra) -> dict:
-    """A mix over every registered task type, equal weights, difficulty drawn per task."""
-    types = list_task_types()
+    """A mix over every registered task type of the project's own, equal weights, difficulty drawn per task."""
+    types = native_task_types()
     assert types, "no task family is registered (veritas/envs/tasks/ is empty)"
     return {"split": split, "size": size, "seed": seed, "difficulty": "mixed",
             "tasks": [{"task_type": t, "weight": 1} for t in types], **extra}
@@ -61,7 +61,7 @@ def run_data_gen_rl(out_dir, count: int = 60, seed: int = 0) -> tuple[str, str]:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "data_gen", "rl", "--task-types", "all", "--count", str(count),
+    subprocess.run([sys.executable, "-m", "data_gen", "rl", "--task-types", ",".join(native_task_types()), "--count", str(count),
                     "--seed", str(seed), "--out-dir", str(out_dir), "--val-ratio", "0.1", "--workers", "1",
                     "--quiet"], cwd=REPO, check=True, capture_output=True, text=True)
     return str(out_dir / "train.parquet"), str(out_dir / "val.parquet")

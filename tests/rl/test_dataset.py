@@ -11,7 +11,8 @@ import pytest
 
 from tests.rl.helpers import registered_mix, write_mix
 from veritas import rows
-from veritas.envs import Task, generate, list_task_types, verify
+from tests.native import native_task_types
+from veritas.envs import Task, generate, verify
 from veritas.mixes import load_mix
 from veritas.rl.dataset import (
     DatasetConfigError,
@@ -21,7 +22,7 @@ from veritas.rl.dataset import (
     fits_by_bytes,
 )
 
-TYPES = list_task_types()
+TYPES = native_task_types()
 ROW_KEYS = {"data_source", "raw_prompt", "ability", "reward_model", "extra_info", "index",
             "tools_kwargs", "interaction_kwargs", "dummy_tensor"}
 

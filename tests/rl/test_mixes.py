@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.rl.helpers import REPO, registered_mix, write_mix
-from veritas.envs import list_task_types
+from tests.native import native_task_types
 from veritas.mixes import (
     SPLIT_BLOCKS,
     Curriculum,
@@ -21,7 +21,7 @@ from veritas.mixes import (
     mix_from_dict,
 )
 
-TYPES = list_task_types()
+TYPES = native_task_types()
 SHIPPED = sorted(glob.glob(str(REPO / "train" / "mixes" / "*.yaml")))
 
 

@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.rl.helpers import REPO
-from veritas.envs import generate, list_task_types, wrong_answers
+from tests.native import native_task_types
+from veritas.envs import generate, wrong_answers
 from veritas.rl.dataset import task_row
 from veritas.rl.reward import METRIC_KEYS, RewardRowError, compute_score
 
-TYPES = list_task_types()
+TYPES = native_task_types()
 
 
 def row_for(task, index=0):

@@ -2,7 +2,7 @@
 
 Importing this package is cheap: no torch, no verl. The public API:
 
-    list_task_types(env=None) -> list[str]
+    list_task_types(env=None, include_excluded=False) -> list[str]
     generate(task_type, seed, difficulty=None, language="en") -> Task
     from_task_id(task_id, env="lgc-v2") -> Task
     verify(task, reply) -> Verdict
@@ -20,6 +20,7 @@ from veritas.envs.registry import (
     list_task_types,
     register,
     verify,
+    warn_if_excluded,
     worked_solution,
     wrong_answers,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "split_of_content",
     "split_of_seed",
     "verify",
+    "warn_if_excluded",
     "worked_solution",
     "wrong_answers",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
+import warnings
 
 from veritas.envs.answers import MAX_REPLY_CHARS, strip_reasoning
 from veritas.envs.base import DIFFICULTY_LEVELS, Task, TaskFamily, Verdict
@@ -58,10 +59,24 @@ def _families() -> dict[str, TaskFamily]:
     return _FAMILIES
 
 
-def list_task_types(env: str | None = None) -> list[str]:
-    """Registered task types, ordered by (env, first task id)."""
+def list_task_types(env: str | None = None, include_excluded: bool = False) -> list[str]:
+    """Registered task types, ordered by (env, first task id). The default list (what `all`
+    means) leaves out types that failed their audit; include_excluded=True lists every type."""
     fams = sorted(_families().values(), key=lambda f: (f.env, f.id_offset))
-    return [f.name for f in fams if env is None or f.env == env]
+    return [f.name for f in fams if (env is None or f.env == env) and (include_excluded or not f.excluded)]
+
+
+_warned_excluded: set[str] = set()
+
+
+def warn_if_excluded(task_types) -> None:
+    """Warn once per process for each named type that failed its audit (it still works)."""
+    for name in task_types:
+        family = _families().get(name)
+        if family is not None and family.excluded and name not in _warned_excluded:
+            _warned_excluded.add(name)
+            warnings.warn(f"task type {name} is excluded from the default list: {family.excluded} "
+                          "(see docs/reasoning-gym.md); using it because it was named", stacklevel=2)
 
 
 def list_envs() -> list[str]:
@@ -73,7 +88,7 @@ def get_family(task_type: str) -> TaskFamily:
     try:
         return fams[task_type]
     except KeyError:
-        raise ValueError(f"unknown task type {task_type!r}; known: {', '.join(list_task_types())}") from None
+        raise ValueError(f"unknown task type {task_type!r}; known: {', '.join(list_task_types(include_excluded=True))}") from None
 
 
 def default_difficulty(task_type: str, seed: int) -> int:

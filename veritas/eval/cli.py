@@ -68,7 +68,7 @@ def _slug(text: str) -> str:
 
 
 def _config_from_args(args: argparse.Namespace):
-    from veritas.envs import list_task_types
+    from veritas.envs import list_task_types, warn_if_excluded
     from veritas.eval.runner import EvalConfig, EvalSetupError, held_out_tasks, tasks_from_mix
     from veritas.llm_client import check_base_url
     from veritas.mixes import MixError, load_mix
@@ -100,9 +100,10 @@ def _config_from_args(args: argparse.Namespace):
         task_types = [t.strip() for t in args.task_types.split(",") if t.strip()]
         if task_types == ["all"]:
             task_types = list_task_types()
-        unknown = [t for t in task_types if t not in list_task_types()]
+        unknown = [t for t in task_types if t not in list_task_types(include_excluded=True)]
         if unknown or not task_types:
             raise EvalSetupError(f"--task-types: unknown {unknown or '(none given)'}; known: {', '.join(list_task_types())}")
+        warn_if_excluded(task_types)
         language = args.language or "en"
         try:
             tasks = held_out_tasks(task_types, args.n, args.seed, args.difficulty, language)

@@ -57,6 +57,9 @@ TASK_CACHE_SIZE = 4096
 _VERL_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer"})
 SHAPING_KEYS = frozenset({"format_bonus", "task_check"})
 TASK_CHECKS = ("regenerate", "off")
+# Metadata keys a mix adds to a generated task as scoring options (not content): a mix entry's
+# `partial_credit: true` for reasoning-gym types. The integrity check allows them.
+_SCORING_OPTION_KEYS = frozenset({"partial_credit"})
 _IDENTITY_FIELDS = ("task_type", "seed", "difficulty", "language", "task_id", "env", "prompt", "answer")
 METRIC_KEYS = ("score", "acc", "format_ok", "task_type", "difficulty", "prompt_skips", "reason")
 
@@ -84,7 +87,7 @@ def record_difference(stored: Task, fresh: Task) -> str | None:
             return f"metadata key {key!r} is missing"
         if canonical_json(stored.metadata[key]) != canonical_json(value):
             return f"metadata[{key!r}] differs"
-    extra = sorted(set(stored.metadata) - set(fresh.metadata))
+    extra = sorted(set(stored.metadata) - set(fresh.metadata) - _SCORING_OPTION_KEYS)
     return f"metadata has key(s) {extra} that this version does not write" if extra else None
 
 

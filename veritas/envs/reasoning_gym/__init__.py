@@ -1,0 +1,176 @@
+"""reasoning-gym's procedural datasets as veritas task types `rg.<dataset>` in env `reasoning-gym`.
+
+Registration reads only the committed manifest (manifest.py: names, id ranges, the curriculum
+settings of each of our levels) and the committed audit results (audit_results.py), so listing
+task types never imports reasoning_gym; generating or verifying an rg.* task does (runtime.py).
+The optional extra installs it: pip install -e '.[rg]'. Without it no rg.* type is registered.
+
+Contract, as for our own families (docs/reasoning-gym.md):
+- A task is a pure function of (task type, seed, difficulty): reasoning-gym's dataset seed is drawn
+  from the task's own content stream, and only item 0 of it is used.
+- Levels 1-5 set each curriculum attribute to index round((L-1)(n-1)/4) of its n levels, so level 1
+  is reasoning-gym's easiest and level 5 its hardest setting; a dataset without a curriculum gets
+  its default configuration at every level.
+- Scoring: the reply must end with `Answer: <answer>` (the prompt says so); the extracted answer
+  goes to reasoning-gym's score_answer (or our exact scorer, exact_scorers.py). Binary: 1 only when
+  that gives 1.0, unless the task's metadata carries partial_credit (a mix entry's
+  `partial_credit: true`).
+- Audit: a type that failed the audit (audit.py) stays registered but is left out of the default
+  list; naming it explicitly works, with a warning.
+"""
+
+from __future__ import annotations
+
+import random
+from importlib.util import find_spec
+
+from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
+from veritas.envs.reasoning_gym.answer import PROMPT_MULTI_LINE, PROMPT_SINGLE_LINE, extract_answer
+from veritas.envs.reasoning_gym.audit_results import AUDIT
+from veritas.envs.reasoning_gym.manifest import DATASETS, RG_VERSION
+
+ENV = "reasoning-gym"
+PREFIX = "rg."
+SEEDS_PER_TYPE = 100_000_000
+# Datasets whose score_answer runs eval()/exec() or sympy.parse_expr (which evals) on the reply,
+# and that have no scorer of ours: excluded, whatever else the audit finds.
+EVALS_MODEL_TEXT = frozenset({
+    "binary_matrix", "intermediate_integration", "n_queens", "polynomial_multiplication",
+    "simple_integration", "spiral_matrix", "string_insertion",
+})
+# Generation attempts per task before giving up (a few generators raise on unlucky seeds).
+_ATTEMPTS = 8
+# Draws per task when thinning over-common answers; the last draw is kept whatever its answer.
+_MAX_THINNING_DRAWS = 64
+# A right answer is never this much longer than the reference; longer ones are not parsed.
+_MIN_ANSWER_CAP = 1000
+_ANSWER_CAP_FACTOR = 20
+
+
+def available() -> bool:
+    """Whether reasoning-gym is installed (without importing it)."""
+    return find_spec("reasoning_gym") is not None
+
+
+def dataset_of(task_type: str) -> str:
+    return task_type[len(PREFIX):]
+
+
+def exclusion_reason(dataset: str) -> str:
+    """Why a dataset is left out of the default list, or "" when it passed the audit."""
+    if dataset in EVALS_MODEL_TEXT:
+        return "scorer evaluates model text (eval or sympy.parse_expr)"
+    result = AUDIT.get(dataset)
+    if result is None:
+        return "not audited"
+    return "" if result["pass"] else result["reason"]
+
+
+class ReasoningGymFamily(TaskFamily):
+    """One reasoning-gym dataset; register_all() makes one subclass per manifest entry."""
+
+    env = ENV
+    num_seeds = SEEDS_PER_TYPE
+    dataset: str = ""
+
+    @property
+    def spec(self) -> dict:
+        return DATASETS[self.dataset]
+
+    def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
+        from veritas.envs.reasoning_gym import runtime
+
+        last_error: Exception | None = None
+        thin = self.spec.get("thin", {}).get(str(difficulty), {})
+        errors = draws = 0
+        while errors < _ATTEMPTS:
+            item_seed = rng.getrandbits(self.spec["seed_bits"])
+            try:
+                entry = runtime.item(self.dataset, difficulty, item_seed)
+            except runtime.ReasoningGymMissing:
+                raise
+            except Exception as exc:  # reasoning-gym generators raise on some seeds; draw again
+                last_error = exc
+                errors += 1
+                continue
+            if entry["answer"] is None:
+                raise RuntimeError(f"reasoning-gym {self.dataset} gives no reference answer (any valid answer "
+                                   "is scored), so it has no reference reply")
+            draws += 1
+            keep = thin.get(entry["answer"])
+            if keep is not None and draws < _MAX_THINNING_DRAWS and rng.random() >= keep:
+                continue  # an answer reasoning-gym draws too often (manifest "thin"): draw again
+            multi = self.spec["multi_line"]
+            prompt = entry["question"].rstrip() + "\n\n" + (PROMPT_MULTI_LINE if multi else PROMPT_SINGLE_LINE)
+            answer = ("Answer:\n" if multi else "Answer: ") + entry["answer"]
+            metadata = {"dataset": self.dataset, "level": difficulty, "item_seed": item_seed, "entry": entry}
+            return Built(prompt, answer, metadata)
+        raise RuntimeError(f"reasoning-gym {self.dataset}: no item after {_ATTEMPTS} seeds: {last_error!r}")
+
+    def content_key(self, built: Built, difficulty: int) -> str:
+        entry = built.metadata["entry"]
+        return canonical_json([self.dataset, entry["question"], entry["answer"]])
+
+    def check(self, task: Task, text: str) -> Verdict:
+        from veritas.envs.reasoning_gym import runtime
+        from veritas.envs.reasoning_gym.exact_scorers import EXACT_SCORERS
+
+        entry = task.metadata["entry"]
+        answer = extract_answer(text, self.spec["multi_line"])
+        if answer is None:
+            return Verdict(0.0, "no `Answer:` line", False)
+        if not answer:
+            return Verdict(0.0, "empty answer after `Answer:`", False)
+        reference = entry["answer"]
+        if len(answer) > max(_MIN_ANSWER_CAP, _ANSWER_CAP_FACTOR * len(reference)):
+            return Verdict(0.0, "answer far longer than any right answer", False)
+        if answer.endswith(".") and (not reference.endswith(".") or answer.endswith("..") and
+                                     not reference.endswith("..")):
+            answer = answer[:-1].rstrip()  # a sentence-final full stop is punctuation, not answer
+        exact = EXACT_SCORERS.get(self.dataset)
+        if exact is not None:
+            score, reason = exact(answer, entry)
+        else:
+            try:
+                score = runtime.score(self.dataset, int(task.metadata["level"]), answer, entry)
+            except runtime.ReasoningGymMissing:
+                raise
+            except Exception as exc:  # reasoning-gym's scorer raises on some malformed answers: wrong, not a bug
+                return Verdict(0.0, f"reasoning-gym's scorer rejects the answer ({type(exc).__name__})")
+            reason = f"reasoning-gym score {score:.3g}"
+        if score >= 1.0:
+            return Verdict(1.0, "correct")
+        if task.metadata.get("partial_credit") and score > 0:
+            return Verdict(min(1.0, score), f"partial credit: {reason}")
+        return Verdict(0.0, reason)
+
+    def styled_answers(self, task: Task) -> list[str]:
+        ref = task.metadata["entry"]["answer"]
+        if self.spec["multi_line"]:
+            return [f"Some reasoning.\n\n**Answer:**\n{ref}", f"Answer:\n```\n{ref}\n```", f"final answer:\n\n{ref}\n"]
+        return [f"Reasoning first.\n**Answer:** {ref}", f"Answer: `{ref}`", f"**Final Answer:** $\\boxed{{{ref}}}$",
+                f"answer: {ref}.", f"Answer:\n{ref}"]
+
+    def trivial_replies(self, difficulty: int) -> list[str]:
+        return [f"Answer: {c}" for c in ("0", "1", "2", "-1", "yes", "no", "Yes", "No", "True", "False",
+                                         "None", "A", "B", "C", "[]", "{}", "0.5", "impossible")]
+
+
+def register_all() -> None:
+    """Register one family per manifest entry (no reasoning_gym import)."""
+    from veritas.envs.registry import register
+
+    for name, spec in DATASETS.items():
+        cls = type(
+            f"ReasoningGym_{name}",
+            (ReasoningGymFamily,),
+            {
+                "name": PREFIX + name,
+                "dataset": name,
+                "id_offset": spec["index"] * SEEDS_PER_TYPE,
+                "excluded": exclusion_reason(name),
+                "description": f"reasoning-gym {RG_VERSION} dataset {name!r}"
+                + ("" if spec["curriculum"] else " (no curriculum: its defaults at every level)"),
+            },
+        )
+        register(cls)

@@ -1,0 +1,135 @@
+"""Everything that touches the reasoning_gym package, imported on first use only (importing it costs
+about 2 s and 115 MB), so that `veritas list` and our own families never pay for it.
+
+One dataset object per (dataset, level) is built once and reseeded per task where the manifest
+says that gives the same item as a fresh size-1 dataset with that seed ("reseed"); the others are
+built per task. reasoning-gym's item idx of dataset seed s is drawn from Random(s + idx), which is
+why seed s item 1 equals seed s+1 item 0: we only ever take item 0 of a seed drawn from the task's
+own SHA-256 stream, so neighbouring task seeds never share an item.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from typing import Any
+
+from veritas.envs.reasoning_gym.manifest import DATASETS
+
+_datasets: dict[tuple[str, int], Any] = {}
+_lock = threading.Lock()
+_module = None
+
+
+class ReasoningGymMissing(RuntimeError):
+    pass
+
+
+def rg_module():
+    global _module
+    if _module is None:
+        try:
+            import reasoning_gym
+        except ImportError:
+            raise ReasoningGymMissing(
+                "rg.* task types need the optional reasoning-gym package: pip install -e '.[rg]'"
+            ) from None
+        _module = reasoning_gym
+    return _module
+
+
+def level_config(name: str, level: int) -> dict:
+    return dict(DATASETS[name]["levels"][str(level)])
+
+
+def _create(name: str, level: int, seed: int):
+    return rg_module().create_dataset(name, seed=seed, size=1, **level_config(name, level))
+
+
+def dataset(name: str, level: int):
+    """The cached dataset object of (name, level): used for scoring, and for generation when the
+    dataset can be reseeded in place."""
+    key = (name, level)
+    ds = _datasets.get(key)
+    if ds is None:
+        with _lock:
+            ds = _datasets.get(key)
+            if ds is None:
+                ds = _create(name, level, 0)
+                _datasets[key] = ds
+    return ds
+
+
+def raw_item(name: str, level: int, item_seed: int) -> dict:
+    """Item 0 of reasoning-gym's dataset `name` at our `level` with dataset seed item_seed."""
+    if DATASETS[name]["reseed"]:
+        ds = dataset(name, level)
+        with _lock:  # the reseed and the read must not interleave with another thread's
+            ds.seed = item_seed
+            ds.config.seed = item_seed
+            return ds[0]
+    return _create(name, level, item_seed)[0]
+
+
+def _not_json(obj: Any) -> Any:
+    raise TypeError
+
+
+def to_json_value(obj: Any) -> Any:
+    """to_json_value_slow(obj), through the C JSON codec when the metadata is plain JSON already
+    (most is; the walk in Python costs more than many generators)."""
+    try:
+        return json.loads(json.dumps(obj, allow_nan=False, default=_not_json))
+    except (TypeError, ValueError):
+        return to_json_value_slow(obj)
+
+
+def to_json_value_slow(obj: Any) -> Any:
+    """reasoning-gym metadata as JSON types: tuples and sets become lists (sets sorted by repr, so
+    the order is the same in every process), numpy values become Python ones, other objects their
+    str()."""
+    if obj is None or isinstance(obj, (bool, str, int)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else str(obj)
+    if isinstance(obj, dict):
+        return {str(k): to_json_value_slow(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_json_value_slow(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return [to_json_value_slow(v) for v in sorted(obj, key=repr)]
+    tolist = getattr(obj, "tolist", None)  # numpy arrays and scalars
+    if callable(tolist):
+        return to_json_value_slow(tolist())
+    return str(obj)
+
+
+def item(name: str, level: int, item_seed: int) -> dict:
+    raw = raw_item(name, level, item_seed)
+    return {
+        "question": str(raw["question"]),
+        "answer": None if raw.get("answer") is None else str(raw["answer"]),
+        "metadata": to_json_value(raw.get("metadata") or {}),
+    }
+
+
+# Datasets whose scorer compares the reply with metadata held as tuples (grids as tuples of
+# tuples): JSON made them lists, so they are turned back into tuples for scoring.
+TUPLE_METADATA = frozenset({"arc_agi", "rearc"})
+
+
+def _tuples(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return tuple(_tuples(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _tuples(v) for k, v in obj.items()}
+    return obj
+
+
+def score(name: str, level: int, answer: str, entry: dict) -> float:
+    """reasoning-gym's own score_answer on the JSON form of the item."""
+    if name in TUPLE_METADATA:
+        entry = {**entry, "metadata": _tuples(entry["metadata"])}
+    value = dataset(name, level).score_answer(answer, entry)
+    return float(value) if value is not None else 0.0
