@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from veritas.envs import DIFFICULTY_LEVELS, generate, get_family, list_task_types, verify, wrong_answers
+from tests.native import native_task_types
+from veritas.envs import DIFFICULTY_LEVELS, generate, get_family, verify, wrong_answers
 
 SEEDS = range(4)
 # trace reads the FIRST fenced block; every other family reads the last answer in the reply.
@@ -25,7 +26,7 @@ def _tasks(task_type):
                 yield generate(task_type, seed, level, language)
 
 
-@pytest.mark.parametrize("task_type", list_task_types())
+@pytest.mark.parametrize("task_type", native_task_types())
 def test_styled_right_answers_score_one(task_type):
     fam = get_family(task_type)
     checked = 0
@@ -42,7 +43,7 @@ def test_styled_right_answers_score_one(task_type):
     assert checked >= 5 * len(DIFFICULTY_LEVELS) * len(SEEDS)
 
 
-@pytest.mark.parametrize("task_type", list_task_types())
+@pytest.mark.parametrize("task_type", native_task_types())
 def test_styled_answer_with_a_different_answer_scores_zero(task_type):
     """A styled right answer followed (or, for trace, preceded) by a different answer: the
     answer that counts is the wrong one. Hedging never pays."""
@@ -59,7 +60,7 @@ def test_styled_answer_with_a_different_answer_scores_zero(task_type):
                 assert v.score == 0.0, (task.seed, task.difficulty, pair[:400], v.reason)
 
 
-@pytest.mark.parametrize("task_type", list_task_types())
+@pytest.mark.parametrize("task_type", native_task_types())
 def test_every_family_states_its_trivial_replies(task_type):
     fam = get_family(task_type)
     for level in DIFFICULTY_LEVELS:

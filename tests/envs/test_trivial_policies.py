@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from veritas.envs import DIFFICULTY_LEVELS, list_task_types
+from tests.native import native_task_types
+from veritas.envs import DIFFICULTY_LEVELS
 
 from veritas.envs.probes import best_constant_reply
 
@@ -22,7 +23,7 @@ SEEDS = range(200)
 
 
 @pytest.mark.parametrize("level", DIFFICULTY_LEVELS)
-@pytest.mark.parametrize("task_type", list_task_types())
+@pytest.mark.parametrize("task_type", native_task_types())
 def test_best_constant_reply_earns_at_most_5_percent(task_type, level):
     share, reply, n = best_constant_reply(task_type, level, SEEDS)
     assert n == len(SEEDS)
