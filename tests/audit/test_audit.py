@@ -68,7 +68,14 @@ def test_text_and_markdown_name_the_failing_cell():
 
 def test_bad_arguments_are_one_line_and_exit_2():
     for args, flag in ((["--task-types", "no_such_type"], "--task-types"), (["--levels", "9"], "--levels"),
-                       (["--n", "0"], "--n"), (["--import", "no.such.module"], "--import")):
+                       (["--n", "0"], "--n"), (["--import", "no.such.module"], "--import"),
+                       (["--env", "lgc-v3"], "--env")):
         out = audit(*args)
         assert out.returncode == 2, (args, out.stderr)
         assert out.stderr.strip().count("\n") == 0 and flag in out.stderr and "Traceback" not in out.stderr
+
+
+def test_env_selects_that_envs_default_types():
+    out = audit("--env", "trace", "--levels", "1", "--n", "10", "--json")
+    assert out.returncode == 0, out.stderr
+    assert [(c["task_type"], c["level"]) for c in json.loads(out.stdout)["cells"]] == [("trace", 1)]
