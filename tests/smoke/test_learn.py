@@ -129,12 +129,13 @@ def test_overlap_is_dropped_by_content(tmp_path):
     mix_keys = learn_eval.mix_task_keys(str(mix), 5)
     assert learn_eval.content_key(load_mix(str(mix)).generate(0)) in mix_keys
 
-    train_task = load_mix(str(mix)).generate(0)
-    fresh = next(t for t in (generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(500))
-                 if learn_eval.content_key(t) not in mix_keys | sft_keys)
-    # The same content under a test-split seed (wording may differ): found by content, dropped.
-    twin = next(t for t in (generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(20000))
-                if learn_eval.content_key(t) == learn_eval.content_key(train_task))
+    # Splits are content-disjoint, so no test-split task repeats these training contents...
+    held_out = [generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(300)]
+    assert not any(learn_eval.content_key(t) in mix_keys | sft_keys for t in held_out)
+    # ...and the filter is a guard: a held-out task whose content is in the training keys (as
+    # data written under an older split rule would be) is dropped, the others are kept.
+    twin, fresh = held_out[0], next(t for t in held_out if learn_eval.content_key(t) != learn_eval.content_key(held_out[0]))
+    training_keys = mix_keys | sft_keys | {learn_eval.content_key(twin)}
     eval_dir = tmp_path / "eval"
     eval_dir.mkdir()
     with open(eval_dir / "records.jsonl", "w") as fh:
@@ -142,7 +143,7 @@ def test_overlap_is_dropped_by_content(tmp_path):
             fh.write(json.dumps({"task_type": task.task_type, "seed": task.seed, "task_id": task.task_id,
                                  "difficulty": 1, "score": score, "format_ok": True, "error": None,
                                  "completion_tokens": 10}) + "\n")
-    result = learn_eval.score_held_out(str(eval_dir), mix_keys | sft_keys, 1)
+    result = learn_eval.score_held_out(str(eval_dir), training_keys, 1)
     assert result["dropped_overlap"] == 1 and result["n"] == 1 and result["correct"] == 0
     assert result["task_ids"] == [fresh.task_id]
 
