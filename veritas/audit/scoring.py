@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 from veritas.envs import Task, get_family, verify
+from veritas.envs.probes import GENERIC_REPLIES
 
-# Replies a lazy policy tries first, whatever the family.
-GENERIC_CONSTANTS: tuple[str, ...] = ("", "0", "1", "None", "Answer: 1", "\\boxed{A}")
+# Replies a lazy policy tries first, whatever the family: the probes' list (the one the family
+# tests use), plus the empty reply.
+GENERIC_CONSTANTS: tuple[str, ...] = ("", *GENERIC_REPLIES)
 TOP_REFERENCES = 3  # the commonest reference answers (seen at least twice) also count as constants
 
 
