@@ -23,14 +23,9 @@ import os
 import re
 import sys
 
+from veritas.usage import positive_int
+
 USAGE = __doc__.strip().splitlines()[0]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def _band(text: str) -> tuple[float, float]:
@@ -48,14 +43,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", required=True, help="OpenAI-style base URL, e.g. http://localhost:8000/v1")
     p.add_argument("--model", required=True, help="model name the server knows")
     p.add_argument("--task-types", default=None, help="comma-separated task types (default: those of lgc-v2)")
-    p.add_argument("--n", type=_positive_int, default=20, help="held-out tasks per (type, level) (default 20)")
+    p.add_argument("--n", type=positive_int, default=20, help="held-out tasks per (type, level) (default 20)")
     p.add_argument("--target", type=_band, default=(0.3, 0.7), help="pass-rate band LOW,HIGH (default 0.3,0.7)")
-    p.add_argument("--window", type=_positive_int, default=512, help="adaptive window in replies (default 512)")
+    p.add_argument("--window", type=positive_int, default=512, help="adaptive window in replies (default 512)")
     p.add_argument("--fixed", action="store_true", help="write fixed levels instead of adaptive start levels")
     p.add_argument("--seed", type=int, default=0, help="which held-out tasks (default 0)")
     p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--max-tokens", type=_positive_int, default=2048)
-    p.add_argument("--concurrency", type=_positive_int, default=16)
+    p.add_argument("--max-tokens", type=positive_int, default=2048)
+    p.add_argument("--concurrency", type=positive_int, default=16)
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per request before a retry")
     p.add_argument("--max-retries", type=int, default=5)
     p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")

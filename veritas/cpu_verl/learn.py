@@ -338,10 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"LEARN STOPPED at stage '{name}' (interrupted)", file=sys.stderr)
         return 130
     except (stages.StageFailed, checks.SmokeFailure, overrides.LauncherError) as exc:
-        log = os.path.join(learn.work, f"{name}.log")
-        if os.path.isfile(log):
-            print(f"--- last lines of {log} ---\n{stages.tail(log)}", file=sys.stderr)
-        print(f"LEARN FAILED at stage '{name}': {exc}", file=sys.stderr)
+        stages.report_failure("LEARN", learn.work, name, exc)
         return 1
     finally:
         shutil.rmtree(learn.ray_tmp, ignore_errors=True)

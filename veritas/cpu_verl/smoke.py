@@ -154,10 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in plan:
             smoke.stage(name, fn)
     except (StageFailed, checks.SmokeFailure, overrides.LauncherError) as exc:
-        log = os.path.join(smoke.work, f"{name}.log")
-        if os.path.isfile(log):
-            print(f"--- last lines of {log} ---\n{stages.tail(log)}", file=sys.stderr)
-        print(f"SMOKE FAILED at stage '{name}': {exc}", file=sys.stderr)
+        stages.report_failure("SMOKE", smoke.work, name, exc)
         return 1
     finally:
         shutil.rmtree(smoke.ray_tmp, ignore_errors=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -30,6 +31,15 @@ def tail(path: str, lines: int = 60) -> str:
             return "".join(fh.readlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def report_failure(run: str, work: str, stage: str, exc: Exception) -> None:
+    """On stderr: the end of the failed stage's log (when it wrote one), then one line naming the
+    run (SMOKE, LEARN), the stage and the reason."""
+    log = os.path.join(work, f"{stage}.log")
+    if os.path.isfile(log):
+        print(f"--- last lines of {log} ---\n{tail(log)}", file=sys.stderr)
+    print(f"{run} FAILED at stage '{stage}': {exc}", file=sys.stderr)
 
 
 def verl_env(work: str, stage: str, ray_tmp: str) -> dict[str, str]:

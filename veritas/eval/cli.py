@@ -13,14 +13,9 @@ import os
 import re
 import sys
 
+from veritas.usage import positive_int
+
 USAGE_RUN = __doc__.strip().splitlines()[0]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def run_parser() -> argparse.ArgumentParser:
@@ -31,13 +26,13 @@ def run_parser() -> argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--mix", help="a mix YAML: its task types, difficulties and language (weights are ignored)")
     which.add_argument("--task-types", help="comma-separated task types (see `veritas list`), or all")
-    p.add_argument("--n", type=_positive_int, default=100, help="held-out tasks per task type (default 100)")
+    p.add_argument("--n", type=positive_int, default=100, help="held-out tasks per task type (default 100)")
     p.add_argument("--seed", type=int, default=0, help="which held-out tasks (default 0)")
-    p.add_argument("--samples", type=_positive_int, default=1, help="replies per task: pass@1 and pass@k (default 1)")
+    p.add_argument("--samples", type=positive_int, default=1, help="replies per task: pass@1 and pass@k (default 1)")
     p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (default 0.0)")
-    p.add_argument("--max-tokens", type=_positive_int, default=2048,
+    p.add_argument("--max-tokens", type=positive_int, default=2048,
                    help="most tokens per reply; must fit the server's context after the prompt (default 2048)")
-    p.add_argument("--concurrency", type=_positive_int, default=16, help="requests in flight (default 16)")
+    p.add_argument("--concurrency", type=positive_int, default=16, help="requests in flight (default 16)")
     p.add_argument("--difficulty", type=int, default=None, help="with --task-types: level 1-5 (default: drawn per task)")
     p.add_argument("--language", default=None, help="prompt language (default: the mix's, else en)")
     p.add_argument("--system-prompt", default=None, help="system message (default: the mix's, else none)")
