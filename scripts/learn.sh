@@ -8,7 +8,7 @@ usage() {
 usage: scripts/learn.sh [--workdir DIR] [--seed S]
 
 Trains a small random-init Qwen2 on one easy task cell and checks that it learned, on a CPU, in
-about 15 minutes (2 cores, < 12 GiB):
+about 20-25 minutes (2 cores, < 12 GiB):
   1. builds the model and a tokenizer trained on task text; data_gen sft writes worked solutions
   2. verl sft_trainer (the SFT launcher's overrides + CPU adaptations), merged to HF weights
   3. scripts/serve-cpu.sh serves it; veritas eval scores held-out test-split tasks

@@ -15,9 +15,10 @@ import time
 import pytest
 
 from tests.native import native_task_types
-from veritas.envs import verify, wrong_answers
+from veritas.envs import content_key, verify, wrong_answers
 from veritas.eval.cli import main as eval_main
 from veritas.eval.metrics import pass_at_k, wilson_interval
+from veritas.eval import runner
 from veritas.eval.runner import held_out_tasks
 from veritas.mixes import SPLIT_BLOCKS
 
@@ -107,6 +108,28 @@ def test_tasks_are_held_out_and_deterministic():
     lo, hi = SPLIT_BLOCKS["test"]
     assert all(lo <= t.seed < hi for t in a)
     assert len({(t.task_type, t.seed) for t in a}) == len(a)
+
+
+def test_distinct_held_out_tasks_are_different_problems(capfd, monkeypatch):
+    """dyck level 1's test split repeats its commonest words: --distinct skips a repeated content,
+    keeps the first task of each, and says plainly when the split has too few."""
+    plain = held_out_tasks(["dyck_language"], 200, seed=0, difficulty=1)
+    assert len({content_key(t) for t in plain}) < 200  # the repeats --distinct exists for
+    distinct = held_out_tasks(["dyck_language"], 200, seed=0, difficulty=1, distinct=True)
+    assert len(distinct) == 200 == len({content_key(t) for t in distinct})
+    assert distinct == held_out_tasks(["dyck_language"], 200, seed=0, difficulty=1, distinct=True)
+    firsts = {}
+    for t in plain:
+        firsts.setdefault(content_key(t), t)
+    assert [t for t in distinct if content_key(t) in firsts] == list(firsts.values())
+    lo, hi = SPLIT_BLOCKS["test"]
+    assert all(lo <= t.seed < hi for t in distinct)
+    # Too few distinct contents within the draws allowed (2 per wanted task here, to keep the test
+    # fast; 50 in use): one clear line, exit 2.
+    monkeypatch.setattr(runner, "DISTINCT_DRAWS_PER_TASK", 2)
+    assert eval_main(["--base-url", "http://x/v1", "--model", "m", "--task-types", "dyck_language",
+                      "--difficulty", "1", "--n", "200", "--distinct"]) == 2
+    assert "distinct held-out dyck_language tasks" in capfd.readouterr().err
 
 
 def _records_count(path) -> int:

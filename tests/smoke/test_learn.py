@@ -23,6 +23,7 @@ from veritas.cpu_verl import learn_eval, learn_report, overrides
 from veritas.cpu_verl.learn import Config, Learn, parse_config
 from veritas.cpu_verl.serve import CPU_DEFAULTS, vllm_argv
 from veritas.cpu_verl.stages import REPO
+from veritas.envs import generate
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,6 @@ def test_wilson_from_counts_is_exact_at_the_ends():
 def test_overlap_is_dropped_by_content(tmp_path):
     """A data_gen parquet and a mix both give content keys; an eval record whose task has one of
     them is dropped, a fresh one is kept."""
-    from veritas.envs import generate
     from veritas.mixes import load_mix
 
     data = tmp_path / "data"
@@ -148,6 +148,25 @@ def test_overlap_is_dropped_by_content(tmp_path):
     assert result["task_ids"] == [fresh.task_id]
 
 
+def test_repeated_held_out_contents_count_once(tmp_path):
+    """dyck level 1's test split draws its commonest words again and again: one problem asked
+    twice is one observation, so n counts distinct contents (the first task id is kept)."""
+    tasks = [generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(200)]
+    keys = [learn_eval.content_key(t) for t in tasks]
+    first = next(i for i in range(1, len(tasks)) if keys[i] in keys[:i])  # a repeat exists in 200 seeds
+    original = keys.index(keys[first])
+    with open(tmp_path / "records.jsonl", "w") as fh:
+        for i, task in enumerate(tasks[:first + 1]):
+            fh.write(json.dumps({"task_type": task.task_type, "seed": task.seed, "task_id": task.task_id,
+                                 "difficulty": 1, "score": 1.0 if i == first else 0.0, "format_ok": True,
+                                 "error": None, "completion_tokens": 10}) + "\n")
+    result = learn_eval.score_held_out(str(tmp_path), set(), 1)
+    distinct = len(set(keys[:first + 1]))
+    assert result["n"] == distinct == first + 1 - result["dropped_repeats"] and result["dropped_repeats"] >= 1
+    assert tasks[original].task_id in result["task_ids"] and tasks[first].task_id not in result["task_ids"]
+    assert result["correct"] == 0  # the repeat's score is not counted
+
+
 def test_failed_requests_fail_the_stage(tmp_path):
     from veritas.cpu_verl.stages import StageFailed
 
@@ -163,7 +182,7 @@ def test_failed_requests_fail_the_stage(tmp_path):
 def _held_out(correct: int, n: int = 300) -> dict:
     low, high = learn_eval.wilson(correct, n)
     return {"n": n, "correct": correct, "accuracy": correct / n, "ci95": [low, high], "dropped_overlap": 4,
-            "requested": n + 4, "task_ids": list(range(n))}
+            "dropped_repeats": 0, "requested": n + 4, "task_ids": list(range(n))}
 
 
 def _metrics(tmp_path, rewards: list[float]) -> str:

@@ -12,6 +12,7 @@ Importing this package is cheap: no torch, no verl. The public API:
 
 from veritas.envs.base import DIFFICULTY_LEVELS, Built, Task, TaskFamily, Verdict, canonical_json
 from veritas.envs.registry import (
+    content_key,
     default_difficulty,
     from_task_id,
     generate,
@@ -35,6 +36,7 @@ __all__ = [
     "SPLIT_BLOCKS",
     "Verdict",
     "canonical_json",
+    "content_key",
     "default_difficulty",
     "from_task_id",
     "generate",

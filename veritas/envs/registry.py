@@ -12,7 +12,7 @@ import threading
 import warnings
 
 from veritas.envs.answers import MAX_REPLY_CHARS, strip_reasoning
-from veritas.envs.base import DIFFICULTY_LEVELS, Task, TaskFamily, Verdict
+from veritas.envs.base import DIFFICULTY_LEVELS, Built, Task, TaskFamily, Verdict
 from veritas.envs.rng import derive_rng, derive_seed
 from veritas.envs.splits import SplitExhausted, split_of_seed
 
@@ -188,3 +188,12 @@ def wrong_answers(task: Task | dict) -> list[str]:
     if isinstance(task, dict):
         task = Task.from_dict(task)
     return get_family(task.task_type).wrong_answers(task)
+
+
+def content_key(task: Task | dict) -> str:
+    """What a learner sees of a task, wording aside, prefixed by its type: two tasks with equal keys
+    are the same problem (the family's ``content_key``, which also decides the task's split)."""
+    if isinstance(task, dict):
+        task = Task.from_dict(task)
+    built = Built(task.prompt, task.answer, task.metadata)
+    return f"{task.task_type}|{get_family(task.task_type).content_key(built, task.difficulty)}"

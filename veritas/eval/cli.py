@@ -28,6 +28,8 @@ def run_parser() -> argparse.ArgumentParser:
     which.add_argument("--task-types", help="comma-separated task types (see `veritas list`), or all")
     p.add_argument("--n", type=positive_int, default=100, help="held-out tasks per task type (default 100)")
     p.add_argument("--seed", type=int, default=0, help="which held-out tasks (default 0)")
+    p.add_argument("--distinct", action="store_true",
+                   help="n different problems per type: skip a task whose content (wording aside) an earlier one has")
     p.add_argument("--samples", type=positive_int, default=1, help="replies per task: pass@1 and pass@k (default 1)")
     p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (default 0.0)")
     p.add_argument("--max-tokens", type=positive_int, default=2048,
@@ -87,7 +89,10 @@ def _config_from_args(args: argparse.Namespace):
         language = args.language or mix.language
         if language != mix.language:
             mix = load_mix(args.mix, {"language": language})
-        tasks = tasks_from_mix(mix, args.n, args.seed)
+        try:
+            tasks = tasks_from_mix(mix, args.n, args.seed, args.distinct)
+        except ValueError as exc:
+            raise EvalSetupError(f"--mix {args.mix}: {exc}") from None
         task_types = mix.task_types
         system_prompt = args.system_prompt if args.system_prompt is not None else mix.system_prompt
         selection = mix.name
@@ -101,7 +106,7 @@ def _config_from_args(args: argparse.Namespace):
         warn_if_excluded(task_types)
         language = args.language or "en"
         try:
-            tasks = held_out_tasks(task_types, args.n, args.seed, args.difficulty, language)
+            tasks = held_out_tasks(task_types, args.n, args.seed, args.difficulty, language, args.distinct)
         except (ValueError, TypeError) as exc:  # mix errors name the in-memory mix: say which flag instead
             message = str(exc).replace("<memory>: ", "")
             raise EvalSetupError(f"--task-types/--difficulty/--language: {message}") from None
@@ -112,7 +117,7 @@ def _config_from_args(args: argparse.Namespace):
         samples=args.samples, temperature=args.temperature, max_tokens=args.max_tokens,
         concurrency=args.concurrency, difficulty=args.difficulty, language=language,
         system_prompt=system_prompt, mix_path=args.mix, extra_body=extra, timeout_s=args.timeout,
-        max_retries=args.max_retries, api_key_env=args.api_key_env,
+        max_retries=args.max_retries, api_key_env=args.api_key_env, distinct=args.distinct,
     )
     out = args.out or os.path.join("eval_runs", f"{_slug(args.model)}-{_slug(selection)}-s{args.seed}")
     return config, tasks, out

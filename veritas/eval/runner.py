@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 
-from veritas.envs import Task, verify
+from veritas.envs import Task, content_key, verify
 from veritas.envs.rng import derive_seed
 from veritas.llm_client import ChatClient, EndpointError, RequestFailed
 from veritas.mixes import Adaptive, Curriculum, Mix, mix_from_dict
@@ -48,6 +48,7 @@ class EvalConfig:
     max_retries: int = 5
     backoff_s: float = 1.0
     api_key_env: str = "OPENAI_API_KEY"
+    distinct: bool = False
 
     def identity(self) -> dict:
         """What must match for a re-run to resume into the same folder (not the URL: servers move)."""
@@ -56,32 +57,57 @@ class EvalConfig:
             "samples": self.samples, "temperature": self.temperature, "max_tokens": self.max_tokens,
             "difficulty": self.difficulty, "language": self.language, "system_prompt": self.system_prompt,
             "mix_path": self.mix_path, "extra_body": self.extra_body,
+            # only when set, so runs from before the flag existed still resume
+            **({"distinct": True} if self.distinct else {}),
         }
 
 
-def held_out_tasks(task_types: list[str], n: int, seed: int, difficulty=None, language: str = "en") -> list[Task]:
+# --distinct draws at most this many test-split tasks per wanted one before giving up.
+DISTINCT_DRAWS_PER_TASK = 50
+
+
+def held_out_tasks(task_types: list[str], n: int, seed: int, difficulty=None, language: str = "en",
+                   distinct: bool = False) -> list[Task]:
     """n tasks per type from the test split; `difficulty` is a level, None (drawn per seed), or a
-    {task_type: level-or-None} mapping."""
+    {task_type: level-or-None} mapping. `distinct`: skip a task whose content (wording aside) an
+    earlier one has, so n counts different problems (a small cell's test split repeats its
+    commonest problems: dyck level 1 has 175 distinct in its first 512 tasks)."""
     tasks = []
+    draws = n * DISTINCT_DRAWS_PER_TASK if distinct else n
     for task_type in task_types:
         level = difficulty.get(task_type) if isinstance(difficulty, dict) else difficulty
         mix = mix_from_dict({
-            "name": f"eval-{task_type}", "split": "test", "size": n, "language": language,
+            "name": f"eval-{task_type}", "split": "test", "size": draws, "language": language,
             "seed": derive_seed("eval", seed, task_type) % (1 << 62),
             "difficulty": "mixed" if level is None else level, "tasks": [{"task_type": task_type}],
         })
-        tasks.extend(mix.generate(i) for i in range(n))
+        tasks.extend(_distinct_tasks(mix, n, draws) if distinct else (mix.generate(i) for i in range(n)))
     return tasks
 
 
-def tasks_from_mix(mix: Mix, n: int, seed: int) -> list[Task]:
+def _distinct_tasks(mix: Mix, n: int, draws: int) -> list[Task]:
+    seen: set[str] = set()
+    found = []
+    for i in range(draws):
+        task = mix.generate(i)
+        key = content_key(task)
+        if key not in seen:
+            seen.add(key)
+            found.append(task)
+            if len(found) == n:
+                return found
+    raise ValueError(f"only {len(found)} distinct held-out {mix.task_types[0]} tasks in {draws} draws "
+                     f"of the test split; ask for at most that many (--n)")
+
+
+def tasks_from_mix(mix: Mix, n: int, seed: int, distinct: bool = False) -> list[Task]:
     """A mix contributes its task types, difficulties, language; a curriculum evaluates at its end level,
     an adaptive difficulty at every level (drawn per task: the per-level table shows them all)."""
     levels = {}
     for e in mix.entries:
         d = e.difficulty
         levels[e.task_type] = d.end if isinstance(d, Curriculum) else (None if d == "mixed" or isinstance(d, Adaptive) else d)
-    return held_out_tasks(mix.task_types, n, seed, levels, mix.language)
+    return held_out_tasks(mix.task_types, n, seed, levels, mix.language, distinct)
 
 
 def messages_for(task: Task, system_prompt: str | None) -> list[dict]:
