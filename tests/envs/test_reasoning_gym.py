@@ -198,9 +198,76 @@ def test_countdown_answers_with_a_leading_minus_are_read_not_evaluated():
 
 
 def test_propositional_logic_contradictions_cannot_pay():
-    # 23% of its items have contradictory premises, from which any conclusion follows: excluded.
-    assert "rg.propositional_logic" not in list_task_types()
-    assert get_family("rg.propositional_logic").excluded
+    # 23% of its items have contradictory premises, from which any conclusion follows: the adapter
+    # draws again instead, so no task of ours has them.
+    import reasoning_gym
+
+    from veritas.envs.reasoning_gym.reference_solvers import premises_satisfiable, propositional_logic
+
+    rg = reasoning_gym.create_dataset("propositional_logic", seed=0, size=1)
+    contradiction = {"question": "", "answer": None,
+                     "metadata": {"premises": ["P", "¬P"], "variables": ["P", "Q"], "example_answer": "(P ∨ Q)"}}
+    assert rg.score_answer("(Q ∧ ¬Q)", contradiction) == 1.0, "reasoning-gym's own scorer has the loophole"
+    assert not premises_satisfiable(["P", "¬P"]) and not premises_satisfiable(["(P ∧ Q)", "¬Q"])
+    assert premises_satisfiable(["(P ∨ Q)", "¬Q"])
+    assert propositional_logic(contradiction["metadata"]) is None
+    for seed in range(25):
+        task = generate("rg.propositional_logic", seed, seed % 5 + 1)
+        assert premises_satisfiable(task.metadata["entry"]["metadata"]["premises"])
+        assert verify(Task.from_dict(json.loads(task.to_json())), task.answer).score == 1.0
+
+
+def test_graph_color_reference_is_a_proper_colouring():
+    # reasoning-gym gives no answer; ours is its greedy colouring, which its own checker accepts.
+    from reasoning_gym.algorithmic.graph_color import verify_graph_coloring_solution
+
+    for seed in range(25):
+        task = generate("rg.graph_color", seed, seed % 5 + 1)
+        puzzle = task.metadata["entry"]["metadata"]["puzzle"]
+        colouring = json.loads(task.metadata["entry"]["answer"])
+        assert verify_graph_coloring_solution(puzzle, colouring)[0]
+        assert puzzle["edges"], "an edgeless graph would let any colouring earn"
+        assert verify(Task.from_dict(json.loads(task.to_json())), task.answer).score == 1.0
+        u, v = puzzle["edges"][0]
+        clash = dict(colouring, **{str(v): colouring[str(u)]})
+        assert verify(task, "Answer: " + json.dumps(clash)).score == 0.0
+
+
+def test_a_dataset_without_a_reference_or_solver_says_so():
+    with pytest.raises(RuntimeError, match="no reference answer"):
+        generate("rg.boxnet", 0, 1)
+
+
+def test_level_overrides_are_generated_and_documented():
+    from veritas.envs.reasoning_gym.build_manifest import LEVEL_INDEX_RANGES, LEVEL_NOTES, attribute_index
+
+    assert set(LEVEL_INDEX_RANGES) == set(LEVEL_NOTES)
+    for name in LEVEL_INDEX_RANGES:
+        assert DATASETS[name].get("level_note") == LEVEL_NOTES[name], f"manifest not rebuilt for {name}"
+    assert [attribute_index(lv, 10) for lv in DIFFICULTY_LEVELS] == [0, 2, 5, 7, 9]
+    assert [attribute_index(lv, 10, (1, 9)) for lv in DIFFICULTY_LEVELS] == [1, 3, 5, 7, 9]
+    # chain_sum's level 1 starts at two digits: enough distinct tasks for disjoint splits.
+    assert DATASETS["chain_sum"]["levels"]["1"]["max_digits"] == 2
+    distinct = {generate("rg.chain_sum", s, 1).metadata["entry"]["question"] for s in range(50)}
+    assert len(distinct) >= 45
+
+
+def test_rg_types_skip_the_unused_wording_stream():
+    seen = []
+    family = get_family("rg.basic_arithmetic")
+    real = type(family).build
+
+    def spy(self, rng, difficulty, language, wording):
+        seen.append(wording)
+        return real(self, rng, difficulty, language, wording)
+
+    type(family).build = spy
+    try:
+        first = generate("rg.basic_arithmetic", 3, 2)
+    finally:
+        type(family).build = real
+    assert seen and all(w is None for w in seen)
+    assert first == generate("rg.basic_arithmetic", 3, 2)
 
 
 @pytest.mark.parametrize("task_type", SAMPLE[:4])

@@ -6,7 +6,9 @@ our levels, plus facts about the generator that the adapter relies on (checked h
 Ids: a dataset keeps the index it was first given (new datasets are appended), so task ids stay
 stable across reasoning-gym upgrades. Per dataset:
 - levels: level L sets each curriculum attribute to index floor((L-1)(n-1)/4 + 1/2) of its n
-  levels (reasoning-gym's INCLUSIVE ranges); no curriculum: {} (defaults) at every level.
+  levels (reasoning-gym's INCLUSIVE ranges), or lo + floor((L-1)(hi-lo)/4 + 1/2) where
+  LEVEL_INDEX_RANGES narrows it to indices lo..hi (with the reason in level_note); no
+  curriculum: {} (defaults) at every level.
 - reseed: the cached dataset reseeded in place gives the same item as a fresh size-1 dataset.
 - seed_bits: 62, or 32 for generators that reject large seeds (numpy seeds).
 - multi_line: some reference answer spans lines, so the prompt asks for the answer below `Answer:`.
@@ -33,8 +35,47 @@ THIN_WALL_S = 30.0
 PROBE_WALL_S = 15.0
 
 
-def attribute_index(level: int, n_levels: int) -> int:
-    return int((level - 1) * (n_levels - 1) / 4 + 0.5)
+# Per-dataset overrides of the level mapping: {attribute: (lo, hi)} makes our levels 1-5 span
+# curriculum indices lo..hi of that attribute instead of 0..n-1, with the reason (shown in
+# docs/reasoning-gym.md). Raising lo gives level 1 enough distinct tasks for content-disjoint
+# splits; lowering hi keeps a generator whose top levels explode (a search or a uniqueness check
+# that grows exponentially with one attribute) at >= 50 tasks per CPU-second. The audit still
+# measures every level, so a cap that is not enough shows up as an exclusion.
+LEVEL_INDEX_RANGES: dict[str, dict[str, tuple[int, int]]] = {
+    "chain_sum": {"num_digits": (1, 9)},
+    "products": {"num_digits": (1, 9)},
+    "leg_counting": {"num_animals": (2, 35)},
+    "bf": {"difficulty": (0, 0)},
+    "countdown": {"numbers": (0, 0), "target": (0, 2), "value": (0, 1)},
+    "futoshiki": {"board_size": (0, 0), "difficulty": (0, 3)},
+    "group_anagrams": {"anagram_groups": (0, 2), "words_per_group": (0, 1)},
+    "jugs": {"num_jugs": (0, 0), "difficulty": (0, 1)},
+    "kakurasu": {"rows": (0, 2), "cols": (0, 2)},
+    "sudoku": {"empty": (0, 1)},
+    "rearc": {"pso_difficulty_weights": (0, 3), "rng_difficulty_weights": (0, 3)},
+    "number_sequence": {"terms": (0, 0), "min_value": (0, 1), "max_value": (0, 1), "max_complexity": (0, 1)},
+    "rubiks_cube": {"cube_size": (0, 0)},
+}
+LEVEL_NOTES: dict[str, str] = {
+    "chain_sum": "level 1 starts at up to 2 digits (1 digit and 2 terms gives too few distinct tasks)",
+    "products": "level 1 starts at up to 2 digits (1 digit and 2 terms gives too few distinct tasks)",
+    "leg_counting": "level 1 starts at up to 3 kinds of animal (1 kind gives too few distinct tasks)",
+    "bf": "difficulty 1 at every level (2 makes ~50 tasks/s, 3 programs that run for seconds)",
+    "countdown": "3 numbers, targets up to 1000, values up to 100 (more numbers make its solver explode)",
+    "futoshiki": "4x4 boards, difficulty 0-3 (larger boards' uniqueness search makes < 50 tasks/s)",
+    "group_anagrams": "up to 50 groups of up to 5 words (larger ones take ~0.2 s an item)",
+    "jugs": "3 jugs, difficulty up to 10 (4 jugs make its search ~15 tasks/s)",
+    "kakurasu": "grids up to 7x7 (9x9's uniqueness search is slow)",
+    "sudoku": "up to 40 empty cells (more makes its uniqueness check < 50 tasks/s)",
+    "rearc": "difficulty weights up to the 4th of 7 settings (the hardest generate slowly)",
+    "number_sequence": "up to 8 terms, values within 500, complexity up to 3 (longer sequences hang on some seeds)",
+    "rubiks_cube": "3x3 cube only: reasoning-gym's solver (the reference) handles only 3x3",
+}
+
+
+def attribute_index(level: int, n_levels: int, span: tuple[int, int] | None = None) -> int:
+    lo, hi = span if span is not None else (0, n_levels - 1)
+    return lo + int((level - 1) * (hi - lo) / 4 + 0.5)
 
 
 def level_configs(rg, name: str) -> dict[str, dict]:
@@ -45,12 +86,16 @@ def level_configs(rg, name: str) -> dict[str, dict]:
 
     if not has_curriculum(name):
         return {str(level): {} for level in DIFFICULTY_LEVELS}
+    unknown = set(LEVEL_INDEX_RANGES.get(name, {})) - set(create_curriculum(name).attributes)
+    if unknown:
+        raise ValueError(f"LEVEL_INDEX_RANGES[{name!r}] names no curriculum attribute {sorted(unknown)}")
     out = {}
     for level in DIFFICULTY_LEVELS:
         cur = create_curriculum(name)
         fields = []
         for attr_name, attr in cur.attributes.items():
-            cur.set_attr_level(attr_name, attribute_index(level, len(attr.levels)))
+            span = LEVEL_INDEX_RANGES.get(name, {}).get(attr_name)
+            cur.set_attr_level(attr_name, attribute_index(level, len(attr.levels), span))
             if isinstance(attr, RangeAttributeDefinition):
                 fields += [attr.lower_field_name, attr.upper_field_name]
             else:
@@ -188,10 +233,15 @@ def build() -> dict:
             index, next_index = next_index, next_index + 1
         levels = level_configs(rg, name)
         facts = probe(name, levels)
-        out[name] = {"index": index, "curriculum": has_curriculum(name) and levels["1"] != {}, "levels": levels, **facts}
+        out[name] = {"index": index, "curriculum": has_curriculum(name) and levels["1"] != {}, "levels": levels,
+                     **_note(name), **facts}
         print(f"{name:32s} index {index:3d} reseed={facts['reseed']} bits={facts['seed_bits']} "
               f"multi={facts['multi_line']} errors={len(facts['probe_errors'])}", file=sys.stderr, flush=True)
     return out
+
+
+def _note(name: str) -> dict:
+    return {"level_note": LEVEL_NOTES[name]} if name in LEVEL_NOTES else {}
 
 
 def render(datasets: dict, version: str) -> str:
@@ -227,8 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             facts = probe(name, levels)
             print(name, levels, facts, file=sys.stderr)
             datasets[name] = {"index": datasets[name]["index"], "curriculum": has_curriculum(name) and levels["1"] != {},
-                              "levels": levels,
-                              **facts}
+                              "levels": levels, **_note(name), **facts}
     else:
         datasets = build()
     text = render(datasets, version("reasoning-gym"))

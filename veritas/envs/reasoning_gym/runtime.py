@@ -76,11 +76,17 @@ def _not_json(obj: Any) -> Any:
     raise TypeError
 
 
+# Built once: json.dumps with any keyword argument builds a new encoder per call, which costs more
+# than encoding a small metadata dict.
+_ENCODE = json.JSONEncoder(allow_nan=False, default=_not_json).encode
+_DECODE = json.JSONDecoder().decode
+
+
 def to_json_value(obj: Any) -> Any:
     """to_json_value_slow(obj), through the C JSON codec when the metadata is plain JSON already
     (most is; the walk in Python costs more than many generators)."""
     try:
-        return json.loads(json.dumps(obj, allow_nan=False, default=_not_json))
+        return _DECODE(_ENCODE(obj))
     except (TypeError, ValueError):
         return to_json_value_slow(obj)
 
@@ -112,6 +118,17 @@ def item(name: str, level: int, item_seed: int) -> dict:
         "answer": None if raw.get("answer") is None else str(raw["answer"]),
         "metadata": to_json_value(raw.get("metadata") or {}),
     }
+
+
+def solved_reference(name: str, level: int, entry: dict) -> str | None:
+    """Our solver's reference answer for an item reasoning-gym gives none for, kept only when
+    reasoning-gym's own scorer gives it 1.0 (reference_solvers.py)."""
+    from veritas.envs.reasoning_gym.reference_solvers import SOLVERS
+
+    answer = SOLVERS[name](entry["metadata"])
+    if answer is None:
+        return None
+    return answer if score(name, level, answer, {**entry, "answer": answer}) >= 1.0 else None
 
 
 # Datasets whose scorer compares the reply with metadata held as tuples (grids as tuples of
