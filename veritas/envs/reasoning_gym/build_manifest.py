@@ -46,7 +46,7 @@ LEVEL_INDEX_RANGES: dict[str, dict[str, tuple[int, int]]] = {
     "products": {"num_digits": (1, 9)},
     "leg_counting": {"num_animals": (2, 35)},
     "bf": {"difficulty": (0, 0)},
-    "countdown": {"numbers": (0, 0), "target": (0, 2), "value": (0, 1)},
+    "countdown": {"numbers": (0, 0), "target": (2, 3), "value": (0, 1)},
     "futoshiki": {"board_size": (0, 0), "difficulty": (0, 3)},
     "group_anagrams": {"anagram_groups": (0, 2), "words_per_group": (0, 1)},
     "jugs": {"num_jugs": (0, 0), "difficulty": (0, 1)},
@@ -56,12 +56,16 @@ LEVEL_INDEX_RANGES: dict[str, dict[str, tuple[int, int]]] = {
     "number_sequence": {"terms": (0, 0), "min_value": (0, 1), "max_value": (0, 1), "max_complexity": (0, 1)},
     "rubiks_cube": {"cube_size": (0, 0)},
 }
+# reasoning-gym's composite mixes other datasets and has no configuration of its own that
+# generates: ours is an equal mix of these (each passes its own audit), each at our same level.
+COMPOSITE_PARTS = ("basic_arithmetic", "caesar_cipher", "letter_jumble", "word_sorting")
 LEVEL_NOTES: dict[str, str] = {
+    "composite": "an equal mix of " + ", ".join(COMPOSITE_PARTS) + ", each at its own mapping of the same level",
     "chain_sum": "level 1 starts at up to 2 digits (1 digit and 2 terms gives too few distinct tasks)",
     "products": "level 1 starts at up to 2 digits (1 digit and 2 terms gives too few distinct tasks)",
     "leg_counting": "level 1 starts at up to 3 kinds of animal (1 kind gives too few distinct tasks)",
     "bf": "difficulty 1 at every level (2 makes ~50 tasks/s, 3 programs that run for seconds)",
-    "countdown": "3 numbers, targets up to 1000, values up to 100 (more numbers make its solver explode)",
+    "countdown": "3-6 numbers, targets up to 5000-10000 (more numbers, or small targets, make its search < 50 tasks/s)",
     "futoshiki": "4x4 boards, difficulty 0-3 (larger boards' uniqueness search makes < 50 tasks/s)",
     "group_anagrams": "up to 50 groups of up to 5 words (larger ones take ~0.2 s an item)",
     "jugs": "3 jugs, difficulty up to 10 (4 jugs make its search ~15 tasks/s)",
@@ -84,6 +88,10 @@ def level_configs(rg, name: str) -> dict[str, dict]:
 
     from veritas.envs.reasoning_gym.runtime import to_json_value
 
+    if name == "composite":
+        parts = {part: level_configs(rg, part) for part in COMPOSITE_PARTS}
+        return {str(level): {"datasets": [{"name": part, "weight": 1, "config": parts[part][str(level)]}
+                                          for part in COMPOSITE_PARTS]} for level in DIFFICULTY_LEVELS}
     if not has_curriculum(name):
         return {str(level): {} for level in DIFFICULTY_LEVELS}
     unknown = set(LEVEL_INDEX_RANGES.get(name, {})) - set(create_curriculum(name).attributes)
@@ -221,7 +229,7 @@ def build() -> dict:
     from veritas.envs.reasoning_gym.runtime import rg_module
 
     rg = rg_module()
-    from reasoning_gym.factory import DATASETS as RG_DATASETS, has_curriculum
+    from reasoning_gym.factory import DATASETS as RG_DATASETS
 
     names = sorted(RG_DATASETS)
     next_index = max((d["index"] for d in OLD.values()), default=-1) + 1
@@ -233,11 +241,17 @@ def build() -> dict:
             index, next_index = next_index, next_index + 1
         levels = level_configs(rg, name)
         facts = probe(name, levels)
-        out[name] = {"index": index, "curriculum": has_curriculum(name) and levels["1"] != {}, "levels": levels,
+        out[name] = {"index": index, "curriculum": _has_levels(name, levels), "levels": levels,
                      **_note(name), **facts}
         print(f"{name:32s} index {index:3d} reseed={facts['reseed']} bits={facts['seed_bits']} "
               f"multi={facts['multi_line']} errors={len(facts['probe_errors'])}", file=sys.stderr, flush=True)
     return out
+
+
+def _has_levels(name: str, levels: dict) -> bool:
+    from reasoning_gym.factory import has_curriculum
+
+    return (has_curriculum(name) or name == "composite") and levels["1"] != {}
 
 
 def _note(name: str) -> dict:
@@ -268,7 +282,6 @@ def main(argv: list[str] | None = None) -> int:
             print(name, {lv: len(t) for lv, t in thin.items()}, file=sys.stderr, flush=True)
     elif args.only:
         from veritas.envs.reasoning_gym.runtime import rg_module
-        from reasoning_gym.factory import has_curriculum
 
         rg = rg_module()
         datasets = {k: dict(v) for k, v in OLD.items()}
@@ -276,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             levels = level_configs(rg, name)
             facts = probe(name, levels)
             print(name, levels, facts, file=sys.stderr)
-            datasets[name] = {"index": datasets[name]["index"], "curriculum": has_curriculum(name) and levels["1"] != {},
+            datasets[name] = {"index": datasets[name]["index"], "curriculum": _has_levels(name, levels),
                               "levels": levels, **_note(name), **facts}
     else:
         datasets = build()

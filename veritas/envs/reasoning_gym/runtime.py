@@ -10,6 +10,8 @@ own SHA-256 stream, so neighbouring task seeds never share an item.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import threading
@@ -18,7 +20,7 @@ from typing import Any
 from veritas.envs.reasoning_gym.manifest import DATASETS
 
 _datasets: dict[tuple[str, int], Any] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: dataset() takes it again inside raw_item's hold
 _module = None
 
 
@@ -44,7 +46,12 @@ def level_config(name: str, level: int) -> dict:
 
 
 def _create(name: str, level: int, seed: int):
-    return rg_module().create_dataset(name, seed=seed, size=1, **level_config(name, level))
+    config = level_config(name, level)
+    if name == "composite":  # its parts are DatasetSpec objects, JSON dicts in the manifest
+        from reasoning_gym.composite import DatasetSpec
+
+        config["datasets"] = [DatasetSpec(**spec) for spec in config["datasets"]]
+    return rg_module().create_dataset(name, seed=seed, size=1, **config)
 
 
 def dataset(name: str, level: int):
@@ -61,11 +68,23 @@ def dataset(name: str, level: int):
     return ds
 
 
+# Generators that print progress to stdout (bf's compiler prints dots): generating a task must not
+# write into a JSONL stream on stdout (`veritas sample > tasks.jsonl`, the audit's second process).
+PRINTS_TO_STDOUT = frozenset({"bf"})
+
+
 def raw_item(name: str, level: int, item_seed: int) -> dict:
     """Item 0 of reasoning-gym's dataset `name` at our `level` with dataset seed item_seed."""
+    if name in PRINTS_TO_STDOUT:
+        with _lock, contextlib.redirect_stdout(io.StringIO()):
+            return _raw_item(name, level, item_seed, locked=True)
+    return _raw_item(name, level, item_seed, locked=False)
+
+
+def _raw_item(name: str, level: int, item_seed: int, locked: bool) -> dict:
     if DATASETS[name]["reseed"]:
         ds = dataset(name, level)
-        with _lock:  # the reseed and the read must not interleave with another thread's
+        with contextlib.nullcontext() if locked else _lock:  # reseed and read must not interleave
             ds.seed = item_seed
             ds.config.seed = item_seed
             return ds[0]
