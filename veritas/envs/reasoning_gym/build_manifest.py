@@ -243,6 +243,10 @@ def build() -> dict:
         facts = probe(name, levels)
         out[name] = {"index": index, "curriculum": _has_levels(name, levels), "levels": levels,
                      **_note(name), **facts}
+        if "thin" in OLD.get(name, {}):  # thinned before: thin again for the (possibly new) levels
+            thin = answer_thinning(name, levels)
+            if thin:
+                out[name]["thin"] = thin
         print(f"{name:32s} index {index:3d} reseed={facts['reseed']} bits={facts['seed_bits']} "
               f"multi={facts['multi_line']} errors={len(facts['probe_errors'])}", file=sys.stderr, flush=True)
     return out
@@ -289,8 +293,13 @@ def main(argv: list[str] | None = None) -> int:
             levels = level_configs(rg, name)
             facts = probe(name, levels)
             print(name, levels, facts, file=sys.stderr)
+            thinned = "thin" in datasets[name]
             datasets[name] = {"index": datasets[name]["index"], "curriculum": _has_levels(name, levels),
                               "levels": levels, **_note(name), **facts}
+            if thinned:  # the levels may have changed: thin again for them (never keep stale shares)
+                thin = answer_thinning(name, levels)
+                if thin:
+                    datasets[name]["thin"] = thin
     else:
         datasets = build()
     text = render(datasets, version("reasoning-gym"))
