@@ -307,8 +307,9 @@ def test_generating_bf_prints_nothing_to_stdout():
 
 
 def test_set_order_datasets_are_the_same_under_any_str_hash():
-    # isomorphic_strings and ransom_note draw with rng.choice(list(a set of letters)), whose order
-    # follows PYTHONHASHSEED; the adapter hands them a sorted set, so the task is a function of its id.
+    # isomorphic_strings and ransom_note draw with rng.choice(list(a set of letters)), and
+    # word_ladder's BFS walks neighbour sets, in an order that follows PYTHONHASHSEED; the adapter
+    # hands them sorted sets, so the task is a function of its id.
     from veritas.envs.reasoning_gym.runtime import SortedSet
 
     letters = SortedSet("zyxab")
@@ -316,9 +317,10 @@ def test_set_order_datasets_are_the_same_under_any_str_hash():
     assert list(letters - {"x"}) == ["a", "b", "y", "z"] and isinstance(letters - {"x"}, SortedSet)
     code = ("import json,sys; from veritas.envs import generate; "
             "print(json.dumps([generate(t, s, s % 5 + 1).to_json() for t in ('rg.isomorphic_strings', "
-            "'rg.ransom_note') for s in range(8)]))")
+            "'rg.ransom_note', 'rg.word_ladder') for s in range(8)]))")
     outs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                            env=dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED=str(h))).stdout for h in (1, 2)]
     assert outs[0] == outs[1]
-    here = [generate(t, s, s % 5 + 1).to_json() for t in ("rg.isomorphic_strings", "rg.ransom_note") for s in range(8)]
+    here = [generate(t, s, s % 5 + 1).to_json() for t in ("rg.isomorphic_strings", "rg.ransom_note", "rg.word_ladder")
+            for s in range(8)]
     assert json.loads(outs[0]) == here
