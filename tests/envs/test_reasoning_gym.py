@@ -306,10 +306,12 @@ def test_generating_bf_prints_nothing_to_stdout():
     assert json.loads(out.stdout) == [generate("rg.bf", s, 1).task_id for s in range(3)]
 
 
-def test_set_order_datasets_are_the_same_under_any_str_hash():
+def test_set_order_and_global_random_datasets_are_the_same_in_every_process():
     # isomorphic_strings and ransom_note draw with rng.choice(list(a set of letters)), and
     # word_ladder's BFS walks neighbour sets, in an order that follows PYTHONHASHSEED; the adapter
-    # hands them sorted sets, so the task is a function of its id.
+    # hands them sorted sets, so the task is a function of its id. list_functions draws from the
+    # global random module: seeded from the item seed for the call, then restored.
+    import random
     from veritas.envs.reasoning_gym.runtime import SortedSet
 
     letters = SortedSet("zyxab")
@@ -317,10 +319,16 @@ def test_set_order_datasets_are_the_same_under_any_str_hash():
     assert list(letters - {"x"}) == ["a", "b", "y", "z"] and isinstance(letters - {"x"}, SortedSet)
     code = ("import json,sys; from veritas.envs import generate; "
             "print(json.dumps([generate(t, s, s % 5 + 1).to_json() for t in ('rg.isomorphic_strings', "
-            "'rg.ransom_note', 'rg.word_ladder') for s in range(8)]))")
+            "'rg.ransom_note', 'rg.word_ladder', 'rg.list_functions') for s in range(8)]))")
     outs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                            env=dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED=str(h))).stdout for h in (1, 2)]
     assert outs[0] == outs[1]
-    here = [generate(t, s, s % 5 + 1).to_json() for t in ("rg.isomorphic_strings", "rg.ransom_note", "rg.word_ladder")
-            for s in range(8)]
+    types = ("rg.isomorphic_strings", "rg.ransom_note", "rg.word_ladder", "rg.list_functions")
+    here = [generate(t, s, s % 5 + 1).to_json() for t in types for s in range(8)]
     assert json.loads(outs[0]) == here
+    random.seed(7)
+    expected = random.random()
+    random.seed(7)
+    for s in range(8):
+        generate("rg.list_functions", s, 1)
+    assert random.random() == expected, "the global random stream must be left as it was"

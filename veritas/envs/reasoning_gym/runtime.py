@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import math
+import random
 import threading
 from typing import Any
 
@@ -107,11 +108,25 @@ def dataset(name: str, level: int):
 PRINTS_TO_STDOUT = frozenset({"bf"})
 
 
+# Generators that draw from the global `random` module (list_functions' generator 14 calls
+# random.randint through create_random_odd_numbers): seeded from the item seed for the call and
+# restored after, so the item is a function of its seed and no one else's global stream changes.
+GLOBAL_RANDOM_DATASETS = frozenset({"list_functions"})
+
+
 def raw_item(name: str, level: int, item_seed: int) -> dict:
     """Item 0 of reasoning-gym's dataset `name` at our `level` with dataset seed item_seed."""
     if name in PRINTS_TO_STDOUT:
         with _lock, contextlib.redirect_stdout(io.StringIO()):
             return _raw_item(name, level, item_seed, locked=True)
+    if name in GLOBAL_RANDOM_DATASETS:
+        with _lock:
+            state = random.getstate()
+            random.seed(item_seed)
+            try:
+                return _raw_item(name, level, item_seed, locked=True)
+            finally:
+                random.setstate(state)
     return _raw_item(name, level, item_seed, locked=False)
 
 
