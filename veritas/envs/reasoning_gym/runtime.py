@@ -64,9 +64,8 @@ class SortedSet(frozenset):
 
 
 # Datasets whose only process-dependent draw is from their `letters` set (checked under three
-# PYTHONHASHSEEDs); word_ladder's is the order of its precomputed neighbour sets. knight_swap and
-# list_functions iterate sets built inside their generators, out of our reach: they stay excluded
-# as nondeterministic.
+# PYTHONHASHSEEDs); word_ladder's is the order of its precomputed neighbour sets. knight_swap
+# iterates sets built inside its search, out of our reach: it stays excluded as nondeterministic.
 SET_ORDER_DATASETS = frozenset({"isomorphic_strings", "ransom_note"})
 
 
