@@ -95,7 +95,8 @@ def _plus_one(text: str) -> str | None:
         value = float(text)
     except ValueError:
         return None
-    return repr(value + 1.0) if value == value and abs(value) < 1e300 else None
+    # Beyond 2**53 a float plus one is the same float: not a different answer.
+    return repr(value + 1.0) if value == value and abs(value) < 2.0**53 else None
 
 
 def _item_answers(task: Task) -> list[str]:

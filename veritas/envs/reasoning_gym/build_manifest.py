@@ -179,7 +179,7 @@ def answer_shape(name: str, levels: dict, multi_line: bool) -> tuple[dict, dict]
 def _draws(shares: list[float], target: float) -> float:
     """Expected items drawn per kept item when thinning to `target` (inf when it cannot)."""
     cap = _water_level(shares, target)
-    return math.inf if cap is None or cap <= 0 else target / cap
+    return math.inf if cap is None or cap <= 0 else 1.0 / sum(min(p, cap) for p in shares)
 
 
 def bundle_size(target: float) -> int:
