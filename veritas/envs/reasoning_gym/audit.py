@@ -15,7 +15,7 @@ Goals (a type fails on the first one it misses, in this order):
   MAX_CONSTANT_RATE of a fresh sample of tasks (chosen on the sample, measured on other seeds);
 - verify: under MAX_VERIFY_MS on each of three 1 MB replies;
 - variety: at level 1 (the smallest space) at least MIN_DISTINCT of DISTINCT_SAMPLE tasks differ
-  in content, so content-disjoint train/test splits both get varied tasks.
+  in content (a bundle by its first item), so content-disjoint train/test splits both get varied tasks.
 These are samples, not proofs: a pass means no problem was found in N tasks (N in the table).
 """
 
@@ -278,7 +278,10 @@ def audit_dataset(name: str) -> dict:
             with _wall_limit(3 * MAX_TASK_WALL_S):
                 for seed in range(DISTINCT_SAMPLE):
                     t = generate(task_type, seed, 1)
-                    keys.add(json.dumps([t.metadata["entry"]["question"], _bare(t)]))
+                    # A bundle is counted by its first item: combinations of a few items would look
+                    # varied while train and test shared every item.
+                    item = (t.metadata.get("items") or [t.metadata["entry"]])[0]
+                    keys.add(json.dumps([item["question"], item["answer"]]))
             timed_out = False
         except _TooSlow:
             timed_out = True
@@ -384,8 +387,11 @@ def render_doc(results: dict) -> str:
         "  `score_answer`. Binary: 1 only when reasoning-gym gives 1.0. A mix entry",
         "  `{task_type: rg.X, partial_credit: true}` keeps its fractional scores instead.",
         "- **Thinned answers**: where reasoning-gym draws one answer so often that a constant reply would",
-        "  earn (gcd's `1`), the manifest's `thin` table makes the adapter redraw such items with a fixed",
-        "  probability, so no answer keeps more than 3% of a level (only where enough distinct answers exist).",
+        "  earn (largest_island's `0`), the manifest's `thin` table makes the adapter redraw such items with a",
+        "  fixed probability, so no answer keeps more than 3% of a level, where enough distinct answers exist",
+        "  and that costs at most 3 draws per item; elsewhere it balances the classes as far as is cheap and",
+        "  the level is bundled (below). `python -m veritas.envs.reasoning_gym.build_manifest --thin A,B`",
+        "  measures 300 items per level and writes both tables; a rebuild keeps them while the levels stay.",
         "- **Bundles**: where answers take so few values that thinning cannot get a constant reply under",
         "  3% (yes/no, True/False, small class sets, gcd's `1` at high levels), the manifest's `bundle`",
         "  table makes one task K independent items of the dataset (drawn in turn from the task's own seed",
