@@ -15,6 +15,10 @@ Contract, as for our own families (docs/reasoning-gym.md):
   goes to reasoning-gym's score_answer (or our exact scorer, exact_scorers.py). Binary: 1 only when
   that gives 1.0, unless the task's metadata carries partial_credit (a mix entry's
   `partial_credit: true`).
+- Answer shaping (manifest "thin" and "bundle", made by build_manifest --thin): over-common answers
+  are redrawn with a fixed probability; where answers take too few values for that to defeat a
+  constant reply, one task is a bundle of K items answered on one line separated by `;`
+  (bundle.py), scoring 1 only when all K are right.
 - Audit: a type that failed the audit (audit.py) stays registered but is left out of the default
   list; naming it explicitly works, with a warning.
 """

@@ -49,7 +49,7 @@ GEN_BUDGET_S = 6.0
 MAX_TASK_WALL_S = 20.0
 DISTINCT_SAMPLE = 50
 MIN_DISTINCT = 45
-DETERMINISM_SEEDS = 3
+DETERMINISM_SEEDS = 20  # 3 let hash-order-dependent generators (isomorphic_strings) pass by chance
 RESULTS_PATH = Path(__file__).with_name("audit_results.py")
 DOC_PATH = Path(__file__).resolve().parents[3] / "docs" / "reasoning-gym.md"
 
