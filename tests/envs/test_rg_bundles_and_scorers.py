@@ -172,3 +172,15 @@ def test_game_of_life_halting_is_true_or_false():
     flipped = ["False" if e["answer"] == "True" else "True" for e in items]
     assert verify(task, "Answer: " + bundle_answer(flipped)).score == 0.0
     assert verify(task, "Answer: " + repeated("0", len(items))).score == 0.0
+
+
+def test_audit_probes_reach_into_bundles():
+    from veritas.envs.reasoning_gym.audit import _bumped, _item_answers, _plus_one
+
+    task = generate("rg.gcd", 11, 3)  # numeric answers, bundled at level 3
+    answers = _item_answers(task)
+    assert len(answers) == get_family("rg.gcd").bundle_size(3) > 1
+    bumped = _bumped(task)
+    assert split_answers(bumped, len(answers)) == [str(int(answers[0]) + 1)] + answers[1:]
+    assert verify(task, "Answer: " + bumped).score == 0.0
+    assert _plus_one("8.094556890501688e+20") is None  # + 1 is the same float: not a wrong answer

@@ -9,9 +9,11 @@ Goals (a type fails on the first one it misses, in this order):
 - reference: every reference answer scores 1 after a JSON round trip of the task;
 - determinism: the same tasks in a second process with another PYTHONHASHSEED;
 - false positives: no wrong reply scores 1 - another task's reference answer (when the two
-  answers differ), the reference number plus one, and all sampled answers stuffed into one reply;
+  answers differ), the reference number plus one (a bundle's first numeric item), all sampled
+  answers stuffed into one reply, and for bundles every class answer stuffed into each slot;
 - constant replies: none of the family's trivial replies (at every level), the commonest reference
-  answers or, for bundles, the commonest item answers repeated K times earns more than
+  answers or, for bundles, each class answer (the three commonest item answers where there are
+  more than ten) repeated K times earns more than
   MAX_CONSTANT_RATE of a fresh sample of tasks (chosen on the sample, measured on other seeds);
 - verify: under MAX_VERIFY_MS on each of three 1 MB replies;
 - variety: at level 1 (the smallest space) at least MIN_DISTINCT of DISTINCT_SAMPLE tasks differ
@@ -228,6 +230,13 @@ def audit_dataset(name: str) -> dict:
         if _score(t, "Answer: " + stuffed) == 1.0:
             fps.append("all answers in one reply")
             break
+    # A bundle with every class answer stuffed into each of its K slots.
+    classes = list(dict.fromkeys(a for t in tasks for a in _item_answers(t)))[:12]
+    for t in tasks[:12]:
+        items = t.metadata.get("items")
+        if items and _score(t, "Answer: " + bundle_answer([" ".join(classes)] * len(items))) == 1.0:
+            fps.append("every class answer in each bundle slot")
+            break
     result["false_positives"] = len(fps)
     if fps:
         failures.append(f"false positive: {fps[0]} ({len(fps)} found)")
@@ -235,7 +244,9 @@ def audit_dataset(name: str) -> dict:
     # Constant replies: the family's trivial ones and the commonest reference answers.
     # A bundle's constant is the same answer to each of its K questions (repeated(a, K)).
     item_answers = [a for t in tasks for a in _item_answers(t)]
-    common = [a for a, _ in collections.Counter(item_answers).most_common(3) if "\n" not in a]
+    counts = collections.Counter(item_answers)
+    # Every class of a few-valued dataset, else the three commonest item answers.
+    common = [a for a, _ in counts.most_common(len(counts) if len(counts) <= 10 else 3) if "\n" not in a]
     sizes = sorted({family.bundle_size(level) for level in range(1, 6)})
     constants = [r for level in range(1, 6) for r in family.trivial_replies(level)]
     constants += ["Answer: " + a for a, _ in collections.Counter(answers).most_common(3) if "\n" not in a]
