@@ -10,6 +10,9 @@ stable across reasoning-gym upgrades. Per dataset:
 - reseed: the cached dataset reseeded in place gives the same item as a fresh size-1 dataset.
 - seed_bits: 62, or 32 for generators that reject large seeds (numpy seeds).
 - multi_line: some reference answer spans lines, so the prompt asks for the answer below `Answer:`.
+- thin, bundle (only with --thin NAMES, see answer_shape): per level, keep probabilities for
+  over-common answers, and how many items one task bundles where answers take too few values.
+  A rebuild keeps them while a dataset's levels are unchanged.
 """
 
 from __future__ import annotations
@@ -243,6 +246,9 @@ def kept_answer_tables(name: str, levels: dict) -> dict:
     were measured on are unchanged; a rebuild must not drop them silently."""
     old = OLD.get(name, {})
     if old.get("levels") != levels:
+        if "thin" in old or "bundle" in old:
+            print(f"{name}: levels changed, its answer tables (thin, bundle) are dropped: rerun with --thin {name}",
+                  file=sys.stderr)
         return {}
     return {key: old[key] for key in ("thin", "bundle") if key in old}
 
