@@ -9,12 +9,15 @@ Goals (a type fails on the first one it misses, in this order):
 - reference: every reference answer scores 1 after a JSON round trip of the task;
 - determinism: the same tasks in a second process with another PYTHONHASHSEED;
 - false positives: no wrong reply scores 1 - another task's reference answer (when the two
-  answers differ), the reference number plus one, and all sampled answers stuffed into one reply;
-- constant replies: none of the family's trivial replies or the commonest reference answers
-  earns more than MAX_CONSTANT_RATE of the tasks;
+  answers differ), the reference number plus one (a bundle's first numeric item), all sampled
+  answers stuffed into one reply, and for bundles every class answer stuffed into each slot;
+- constant replies: none of the family's trivial replies (at every level), the commonest reference
+  answers or, for bundles, each class answer (the three commonest item answers where there are
+  more than ten) repeated K times earns more than
+  MAX_CONSTANT_RATE of a fresh sample of tasks (chosen on the sample, measured on other seeds);
 - verify: under MAX_VERIFY_MS on each of three 1 MB replies;
 - variety: at level 1 (the smallest space) at least MIN_DISTINCT of DISTINCT_SAMPLE tasks differ
-  in content, so content-disjoint train/test splits both get varied tasks.
+  in content (a bundle by its first item), so content-disjoint train/test splits both get varied tasks.
 These are samples, not proofs: a pass means no problem was found in N tasks (N in the table).
 """
 
@@ -34,7 +37,9 @@ import time
 from pathlib import Path
 
 from veritas.envs import Task, generate, get_family, verify
+from veritas.envs.answers import MAX_REPLY_CHARS
 from veritas.envs.reasoning_gym import EVALS_MODEL_TEXT, PREFIX
+from veritas.envs.reasoning_gym.bundle import bundle_answer, repeated
 from veritas.envs.reasoning_gym.exact_scorers import EXACT_SCORERS
 from veritas.envs.reasoning_gym.manifest import DATASETS, RG_VERSION
 
@@ -46,7 +51,7 @@ GEN_BUDGET_S = 6.0
 MAX_TASK_WALL_S = 20.0
 DISTINCT_SAMPLE = 50
 MIN_DISTINCT = 45
-DETERMINISM_SEEDS = 3
+DETERMINISM_SEEDS = 20  # 3 let hash-order-dependent generators (isomorphic_strings) pass by chance
 RESULTS_PATH = Path(__file__).with_name("audit_results.py")
 DOC_PATH = Path(__file__).resolve().parents[3] / "docs" / "reasoning-gym.md"
 
@@ -92,7 +97,24 @@ def _plus_one(text: str) -> str | None:
         value = float(text)
     except ValueError:
         return None
-    return repr(value + 1.0) if value == value and abs(value) < 1e300 else None
+    # Beyond 2**53 a float plus one is the same float: not a different answer.
+    return repr(value + 1.0) if value == value and abs(value) < 2.0**53 else None
+
+
+def _item_answers(task: Task) -> list[str]:
+    """The answers of the reasoning-gym items of a task: one, or K for a bundle."""
+    items = task.metadata.get("items")
+    return [e["answer"] for e in items] if items else [_bare(task)]
+
+
+def _bumped(task: Task) -> str | None:
+    """The reference with its first numeric item answer plus one (other items kept), or None."""
+    parts = _item_answers(task)
+    for i, part in enumerate(parts):
+        bumped = _plus_one(part)
+        if bumped is not None:
+            return bundle_answer(parts[:i] + [bumped] + parts[i + 1:])
+    return None
 
 
 def _same_answer(a: str, b: str) -> bool:
@@ -196,7 +218,7 @@ def audit_dataset(name: str) -> dict:
         if not _same_answer(other, answers[i]):
             if _score(t, _reply(t, other)) == 1.0:
                 fps.append(f"another task's answer {other[:30]!r}")
-        bumped = _plus_one(answers[i])
+        bumped = _bumped(t)
         if bumped is not None and _score(t, _reply(t, bumped)) == 1.0:
             fps.append(f"answer+1 {bumped[:30]!r}")
     for t in tasks:
@@ -208,16 +230,39 @@ def audit_dataset(name: str) -> dict:
         if _score(t, "Answer: " + stuffed) == 1.0:
             fps.append("all answers in one reply")
             break
+    # A bundle with every class answer stuffed into each of its K slots.
+    classes = list(dict.fromkeys(a for t in tasks for a in _item_answers(t)))[:12]
+    for t in tasks[:12]:
+        items = t.metadata.get("items")
+        if items and _score(t, "Answer: " + bundle_answer([" ".join(classes)] * len(items))) == 1.0:
+            fps.append("every class answer in each bundle slot")
+            break
     result["false_positives"] = len(fps)
     if fps:
         failures.append(f"false positive: {fps[0]} ({len(fps)} found)")
 
     # Constant replies: the family's trivial ones and the commonest reference answers.
-    common = [a for a, _ in collections.Counter(answers).most_common(3)]
-    constants = list(dict.fromkeys(family.trivial_replies(1) + ["Answer: " + a for a in common if "\n" not in a]))
+    # A bundle's constant is the same answer to each of its K questions (repeated(a, K)).
+    item_answers = [a for t in tasks for a in _item_answers(t)]
+    counts = collections.Counter(item_answers)
+    # Every class of a few-valued dataset, else the three commonest item answers.
+    common = [a for a, _ in counts.most_common(len(counts) if len(counts) <= 10 else 3) if "\n" not in a]
+    sizes = sorted({family.bundle_size(level) for level in range(1, 6)})
+    constants = [r for level in range(1, 6) for r in family.trivial_replies(level)]
+    constants += ["Answer: " + a for a, _ in collections.Counter(answers).most_common(3) if "\n" not in a]
+    constants += ["Answer: " + repeated(a, k) for a in common for k in sizes]
+    constants = list(dict.fromkeys(constants))
+    # Measured on fresh tasks: the commonest answers of a sample are over-represented in that same
+    # sample (with bundles, some pattern of K answers always repeats among 60 tasks by chance).
+    fresh = tasks
+    try:
+        with _wall_limit(MAX_TASK_WALL_S * 3):
+            fresh = [generate(task_type, seed, _level(seed)) for seed in range(SAMPLE, SAMPLE + len(tasks))]
+    except (_TooSlow, Exception):
+        fresh = tasks  # generation already failed above; measure on the sample itself
     worst = ("", 0.0)
     for reply in constants:
-        rate = sum(_score(t, reply) == 1.0 for t in tasks) / len(tasks)
+        rate = sum(_score(t, reply) == 1.0 for t in fresh) / len(fresh)
         if rate > worst[1]:
             worst = (reply, rate)
     result["max_constant"] = [worst[0][:40], round(worst[1], 3)]
@@ -227,8 +272,9 @@ def audit_dataset(name: str) -> dict:
     # Bounded verification on 1 MB replies.
     slowest = 0.0
     for t in tasks[:2]:
-        for reply in ("Answer: " + "9" * 1_000_000, "x" * 1_000_000 + "\n" + t.answer,
-                      "Answer: 1 " * 100_000):
+        # Each exactly MAX_REPLY_CHARS long: a longer reply is refused before any parsing.
+        for reply in ("Answer: " + "9" * (MAX_REPLY_CHARS - 8), "x" * (MAX_REPLY_CHARS - len(t.answer) - 1) + "\n" +
+                      t.answer, "Answer: 1 " * (MAX_REPLY_CHARS // 10)):
             t0 = time.process_time()  # CPU time: on a shared machine wall time is mostly waiting
             _score(t, reply)
             slowest = max(slowest, (time.process_time() - t0) * 1000)
@@ -243,7 +289,10 @@ def audit_dataset(name: str) -> dict:
             with _wall_limit(3 * MAX_TASK_WALL_S):
                 for seed in range(DISTINCT_SAMPLE):
                     t = generate(task_type, seed, 1)
-                    keys.add(json.dumps([t.metadata["entry"]["question"], _bare(t)]))
+                    # A bundle is counted by its first item: combinations of a few items would look
+                    # varied while train and test shared every item.
+                    item = (t.metadata.get("items") or [t.metadata["entry"]])[0]
+                    keys.add(json.dumps([item["question"], item["answer"]]))
             timed_out = False
         except _TooSlow:
             timed_out = True
@@ -309,6 +358,17 @@ def _levels_text(name: str) -> str:
     return "; ".join(parts) + (f" (**narrowed**: {note})" if note else "")
 
 
+def _answers_text(name: str) -> str:
+    """How a task's answers are shaped: own scorer, thinned levels, bundle size per level."""
+    spec = DATASETS[name]
+    parts = ["own scorer"] if name in EXACT_SCORERS else []
+    if spec.get("thin"):
+        parts.append("thinned at level " + ",".join(sorted(spec["thin"])))
+    if spec.get("bundle"):
+        parts.append("bundle of " + " / ".join(str(spec["bundle"].get(str(lv), 1)) for lv in range(1, 6)))
+    return "; ".join(parts) or "-"
+
+
 def render_doc(results: dict) -> str:
     passed = sorted(n for n, r in results.items() if r["passed"])
     failed = sorted(n for n, r in results.items() if not r["passed"])
@@ -356,11 +416,29 @@ def render_doc(results: dict) -> str:
         "  `score_answer`. Binary: 1 only when reasoning-gym gives 1.0. A mix entry",
         "  `{task_type: rg.X, partial_credit: true}` keeps its fractional scores instead.",
         "- **Thinned answers**: where reasoning-gym draws one answer so often that a constant reply would",
-        "  earn (gcd's `1`), the manifest's `thin` table makes the adapter redraw such items with a fixed",
-        "  probability, so no answer keeps more than 3% of a level (only where enough distinct answers exist).",
+        "  earn (largest_island's `0`), the manifest's `thin` table makes the adapter redraw such items with a",
+        "  fixed probability, so no answer keeps more than 3% of a level, where enough distinct answers exist",
+        "  and that costs at most 3 draws per item; elsewhere it balances the classes as far as is cheap and",
+        "  the level is bundled (below). `python -m veritas.envs.reasoning_gym.build_manifest --thin A,B`",
+        "  measures 300 items per level and writes both tables; a rebuild keeps them while the levels stay.",
+        "- **Bundles**: where answers take so few values that thinning cannot get a constant reply under",
+        "  3% (yes/no, True/False, small class sets, gcd's `1` at high levels), the manifest's `bundle`",
+        "  table makes one task K independent items of the dataset (drawn in turn from the task's own seed",
+        "  stream, each thinned towards equal classes). The prompt numbers the questions and asks for one",
+        "  line `Answer: <answer 1>; <answer 2>; ...` in question order, separated by `;`; the task scores 1",
+        "  only when every item's answer is right (each scored as a single item would be). K is chosen per",
+        "  level (`build_manifest --thin`) so that the largest class share b after thinning has b^K <= 1%:",
+        "  a constant, or any fixed pattern of answers, earns at most about 1%. The table's `answers`",
+        "  column gives K for levels 1-5. Only single-line answers without `;` are bundled.",
         "- **Own scorers** replace reasoning-gym's where it evaluates model text or is loose: `puzzle24` and",
         "  `countdown` are parsed by our safe arithmetic parser, must use each given number exactly once",
-        "  and are evaluated in exact rationals (closes `8*3*1*1` for [8,5,10,6] and `7*7/2*1` = 24.5).",
+        "  and are evaluated in exact rationals (closes `8*3*1*1` for [8,5,10,6] and `7*7/2*1` = 24.5);",
+        "  `spiral_matrix`, `binary_matrix`, `string_insertion` and `n_queens` compare the text (spacing",
+        "  free; n_queens against every valid board) where reasoning-gym eval()s the reply; `power_function`",
+        "  takes the reference to 3 significant figures (as the prompt asks) or in full, not any number that",
+        "  agrees in 3 digits; `gsm_symbolic` takes one number, not the first number of the answer;",
+        "  `coin_flip` takes p/q or a decimal within a relative 1e-6, not an absolute 1e-4; and",
+        "  `game_of_life_halting` takes True/False (reasoning-gym compared bool() of two non-empty strings).",
         "- **SFT**: reasoning-gym gives no worked solutions: `data_gen sft` leaves `rg.*` out of `all` and",
         "  refuses them by name; `data_gen distill` makes SFT data for them from a teacher's verified replies.",
         "",
@@ -399,8 +477,8 @@ def render_doc(results: dict) -> str:
         "",
         f"**{len(passed)} pass, {len(failed)} excluded.**",
         "",
-        "| type | audit | n | gen/cpu-s | worst constant | verify 1 MB ms | levels 1 / 2 / 3 / 4 / 5 |",
-        "|---|---|---|---|---|---|---|",
+        "| type | audit | n | gen/cpu-s | worst constant | verify 1 MB ms | answers | levels 1 / 2 / 3 / 4 / 5 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name in sorted(results):
         r = results[name]
@@ -408,7 +486,8 @@ def render_doc(results: dict) -> str:
         const = r.get("max_constant") or ["", 0]
         lines.append(
             f"| `rg.{name}` | {verdict} | {r.get('n', 0)} | {r.get('gen_per_cpu_s')} | "
-            f"{const[1]:.0%} | {r.get('verify_1mb_ms', '-')} | {_levels_text(name)} |".replace("\n", " "))
+            f"{const[1]:.0%} | {r.get('verify_1mb_ms', '-')} | {_answers_text(name)} | {_levels_text(name)} |"
+            .replace("\n", " "))
     return "\n".join(lines) + "\n"
 
 
