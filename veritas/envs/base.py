@@ -116,6 +116,9 @@ class TaskFamily(ABC):
     # Non-empty: why this type is left out of the default list (it failed its audit); it still
     # generates and verifies when named explicitly, with a warning (registry.warn_if_excluded).
     excluded: ClassVar[str] = ""
+    # False: build() never reads `wording` (one fixed prompt), so generate() skips seeding that
+    # stream and passes None; a family that uses templates keeps True.
+    uses_wording: ClassVar[bool] = True
 
     @abstractmethod
     def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:

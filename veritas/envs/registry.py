@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import random
 import threading
 import warnings
 
@@ -117,13 +118,16 @@ def generate(task_type: str, seed: int, difficulty: int | None = None, language:
         raise ValueError(f"language {language!r} is not available for {task_type}; available: {family.languages}")
     split = split_of_seed(seed)
 
+    # The wording stream is the same at every attempt: hash it once, seed a fresh copy per attempt.
+    wording_seed = derive_seed(family.env, task_type, seed, difficulty, "wording") if family.uses_wording else None
+
     def draw(attempt: int):
         # Content and wording come from separate streams: the language never changes the puzzle.
         # Attempt 0 is the stream every task had before splits were decided by content.
         content = ("content",) if attempt == 0 else ("content", attempt)
         return (
             derive_rng(family.env, task_type, seed, difficulty, *content),
-            derive_rng(family.env, task_type, seed, difficulty, "wording"),
+            None if wording_seed is None else random.Random(wording_seed),
         )
 
     try:

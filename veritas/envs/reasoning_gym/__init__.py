@@ -15,36 +15,43 @@ Contract, as for our own families (docs/reasoning-gym.md):
   goes to reasoning-gym's score_answer (or our exact scorer, exact_scorers.py). Binary: 1 only when
   that gives 1.0, unless the task's metadata carries partial_credit (a mix entry's
   `partial_credit: true`).
+- Answer shaping (manifest "thin" and "bundle", made by build_manifest --thin): over-common answers
+  are redrawn with a fixed probability; where answers take too few values for that to defeat a
+  constant reply, one task is a bundle of K items answered on one line separated by `;`
+  (bundle.py), scoring 1 only when all K are right.
 - Audit: a type that failed the audit (audit.py) stays registered but is left out of the default
   list; naming it explicitly works, with a warning.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from importlib.util import find_spec
 
-from veritas.envs.base import Built, Task, TaskFamily, Verdict, canonical_json
+from veritas.envs.base import Built, Task, TaskFamily, Verdict
 from veritas.envs.reasoning_gym.answer import PROMPT_MULTI_LINE, PROMPT_SINGLE_LINE, extract_answer
 from veritas.envs.reasoning_gym.audit_results import AUDIT
+from veritas.envs.reasoning_gym.bundle import SEPARATOR, bundle_answer, bundle_prompt, repeated, split_answers
 from veritas.envs.reasoning_gym.manifest import DATASETS, RG_VERSION
+from veritas.envs.reasoning_gym.reference_solvers import SOLVERS
 
 ENV = "reasoning-gym"
 PREFIX = "rg."
 SEEDS_PER_TYPE = 100_000_000
 # Datasets whose score_answer runs eval()/exec() or sympy.parse_expr (which evals) on the reply,
-# and that have no scorer of ours: excluded, whatever else the audit finds.
-EVALS_MODEL_TEXT = frozenset({
-    "binary_matrix", "intermediate_integration", "n_queens", "polynomial_multiplication",
-    "simple_integration", "spiral_matrix", "string_insertion",
-})
-# Generation attempts per task before giving up (a few generators raise on unlucky seeds).
-_ATTEMPTS = 8
+# and that have no scorer of ours (exact_scorers.py): excluded, whatever else the audit finds.
+EVALS_MODEL_TEXT = frozenset({"intermediate_integration", "polynomial_multiplication", "simple_integration"})
+# Generation attempts per task before giving up (a few generators raise on unlucky seeds, and a
+# solver finds no honest reference for some items: propositional_logic's contradictions, ~23%).
+_ATTEMPTS = 16
 # Draws per task when thinning over-common answers; the last draw is kept whatever its answer.
 _MAX_THINNING_DRAWS = 64
 # A right answer is never this much longer than the reference; longer ones are not parsed.
 _MIN_ANSWER_CAP = 1000
 _ANSWER_CAP_FACTOR = 20
+# canonical_json's encoder, built once (json.dumps builds one per call when given options).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def available() -> bool:
@@ -71,17 +78,18 @@ class ReasoningGymFamily(TaskFamily):
 
     env = ENV
     num_seeds = SEEDS_PER_TYPE
+    uses_wording = False  # one fixed prompt suffix: generate() need not seed a wording stream
     dataset: str = ""
 
     @property
     def spec(self) -> dict:
         return DATASETS[self.dataset]
 
-    def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
+    def _draw(self, rng: random.Random, difficulty: int, thin: dict) -> tuple[int, dict]:
+        """One reasoning-gym item (its dataset seed and JSON form) drawn from the task's stream."""
         from veritas.envs.reasoning_gym import runtime
 
         last_error: Exception | None = None
-        thin = self.spec.get("thin", {}).get(str(difficulty), {})
         errors = draws = 0
         while errors < _ATTEMPTS:
             item_seed = rng.getrandbits(self.spec["seed_bits"])
@@ -94,50 +102,95 @@ class ReasoningGymFamily(TaskFamily):
                 errors += 1
                 continue
             if entry["answer"] is None:
-                raise RuntimeError(f"reasoning-gym {self.dataset} gives no reference answer (any valid answer "
-                                   "is scored), so it has no reference reply")
+                if self.dataset not in SOLVERS:
+                    raise RuntimeError(f"reasoning-gym {self.dataset} gives no reference answer (any valid answer "
+                                       "is scored), so it has no reference reply")
+                entry["answer"] = runtime.solved_reference(self.dataset, difficulty, entry)
+                if entry["answer"] is None:  # no honest reference for this item (reference_solvers.py)
+                    last_error = RuntimeError("no reference answer for this item")
+                    errors += 1
+                    continue
             draws += 1
             keep = thin.get(entry["answer"])
             if keep is not None and draws < _MAX_THINNING_DRAWS and rng.random() >= keep:
                 continue  # an answer reasoning-gym draws too often (manifest "thin"): draw again
+            return item_seed, entry
+        raise RuntimeError(f"reasoning-gym {self.dataset}: no item after {_ATTEMPTS} seeds: {last_error!r}")
+
+    def bundle_size(self, difficulty: int) -> int:
+        """How many reasoning-gym items one task of this level asks (manifest "bundle"; 1 if absent)."""
+        return int(self.spec.get("bundle", {}).get(str(difficulty), 1))
+
+    def build(self, rng: random.Random, difficulty: int, language: str, wording: random.Random) -> Built:
+        thin = self.spec.get("thin", {}).get(str(difficulty), {})
+        k = self.bundle_size(difficulty)
+        if k == 1:
+            item_seed, entry = self._draw(rng, difficulty, thin)
             multi = self.spec["multi_line"]
             prompt = entry["question"].rstrip() + "\n\n" + (PROMPT_MULTI_LINE if multi else PROMPT_SINGLE_LINE)
             answer = ("Answer:\n" if multi else "Answer: ") + entry["answer"]
             metadata = {"dataset": self.dataset, "level": difficulty, "item_seed": item_seed, "entry": entry}
             return Built(prompt, answer, metadata)
-        raise RuntimeError(f"reasoning-gym {self.dataset}: no item after {_ATTEMPTS} seeds: {last_error!r}")
+        drawn = [self._draw(rng, difficulty, thin) for _ in range(k)]
+        items = [entry for _, entry in drawn]
+        prompt = bundle_prompt([e["question"] for e in items])
+        joined = bundle_answer([e["answer"] for e in items])
+        # "entry" is the bundle as one item (question, answer) so that code reading a task's
+        # reference answer needs no special case; "items" are what is scored.
+        entry = {"question": prompt, "answer": joined, "metadata": {"bundle": k}}
+        metadata = {"dataset": self.dataset, "level": difficulty, "item_seeds": [seed for seed, _ in drawn],
+                    "entry": entry, "items": items}
+        return Built(prompt, "Answer: " + joined, metadata)
 
     def content_key(self, built: Built, difficulty: int) -> str:
         entry = built.metadata["entry"]
-        return canonical_json([self.dataset, entry["question"], entry["answer"]])
+        return _CANONICAL([self.dataset, entry["question"], entry["answer"]])  # == canonical_json(...)
 
-    def check(self, task: Task, text: str) -> Verdict:
+    def _score_item(self, answer: str, entry: dict, level: int) -> tuple[float, str]:
+        """One extracted answer against one reasoning-gym item: (score in [0, 1], reason)."""
         from veritas.envs.reasoning_gym import runtime
         from veritas.envs.reasoning_gym.exact_scorers import EXACT_SCORERS
 
-        entry = task.metadata["entry"]
-        answer = extract_answer(text, self.spec["multi_line"])
-        if answer is None:
-            return Verdict(0.0, "no `Answer:` line", False)
-        if not answer:
-            return Verdict(0.0, "empty answer after `Answer:`", False)
         reference = entry["answer"]
-        if len(answer) > max(_MIN_ANSWER_CAP, _ANSWER_CAP_FACTOR * len(reference)):
-            return Verdict(0.0, "answer far longer than any right answer", False)
         if answer.endswith(".") and (not reference.endswith(".") or answer.endswith("..") and
                                      not reference.endswith("..")):
             answer = answer[:-1].rstrip()  # a sentence-final full stop is punctuation, not answer
         exact = EXACT_SCORERS.get(self.dataset)
         if exact is not None:
-            score, reason = exact(answer, entry)
+            return exact(answer, entry)
+        try:
+            score = runtime.score(self.dataset, level, answer, entry)
+        except runtime.ReasoningGymMissing:
+            raise
+        except Exception as exc:  # reasoning-gym's scorer raises on some malformed answers: wrong, not a bug
+            return 0.0, f"reasoning-gym's scorer rejects the answer ({type(exc).__name__})"
+        return score, f"reasoning-gym score {score:.3g}"
+
+    def check(self, task: Task, text: str) -> Verdict:
+        entry = task.metadata["entry"]
+        level = int(task.metadata["level"])
+        answer = extract_answer(text, self.spec["multi_line"])
+        if answer is None:
+            return Verdict(0.0, "no `Answer:` line", False)
+        if not answer:
+            return Verdict(0.0, "empty answer after `Answer:`", False)
+        if len(answer) > max(_MIN_ANSWER_CAP, _ANSWER_CAP_FACTOR * len(entry["answer"])):
+            return Verdict(0.0, "answer far longer than any right answer", False)
+        items = task.metadata.get("items")
+        if items is None:
+            score, reason = self._score_item(answer, entry, level)
         else:
-            try:
-                score = runtime.score(self.dataset, int(task.metadata["level"]), answer, entry)
-            except runtime.ReasoningGymMissing:
-                raise
-            except Exception as exc:  # reasoning-gym's scorer raises on some malformed answers: wrong, not a bug
-                return Verdict(0.0, f"reasoning-gym's scorer rejects the answer ({type(exc).__name__})")
-            reason = f"reasoning-gym score {score:.3g}"
+            parts = split_answers(answer, len(items))
+            if parts is None:
+                return Verdict(0.0, f"expected {len(items)} non-empty answers separated by `{SEPARATOR}`", False)
+            scores, reason = [], "all answers right"
+            for i, (part, item) in enumerate(zip(parts, items), 1):
+                item_score, why = self._score_item(part, item, level)
+                scores.append(1.0 if item_score >= 1.0 else 0.0)
+                if item_score < 1.0 and reason == "all answers right":
+                    reason = f"answer {i} of {len(items)} is wrong: {why}"
+            # A bundle pays only when every answer is right; partial credit is the share right.
+            score = 1.0 if all(v == 1.0 for v in scores) else sum(scores) / len(scores)
         if score >= 1.0:
             return Verdict(1.0, "correct")
         if task.metadata.get("partial_credit") and score > 0:
@@ -152,7 +205,8 @@ class ReasoningGymFamily(TaskFamily):
                 f"answer: {ref}.", f"Answer:\n{ref}"]
 
     def trivial_replies(self, difficulty: int) -> list[str]:
-        return [f"Answer: {c}" for c in ("0", "1", "2", "-1", "yes", "no", "Yes", "No", "True", "False",
+        k = self.bundle_size(difficulty)
+        return [f"Answer: {repeated(c, k)}" for c in ("0", "1", "2", "-1", "yes", "no", "Yes", "No", "True", "False",
                                          "None", "A", "B", "C", "[]", "{}", "0.5", "impossible")]
 
 

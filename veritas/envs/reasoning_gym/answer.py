@@ -78,7 +78,12 @@ def extract_answer(text: str, multi_line: bool) -> str | None:
         return None
     rest = text[end:]
     if multi_line:
-        return _unwrap(rest.strip(_EMPHASIS + "\n\r\t"))
+        # Emphasis closing the marker line (`**Answer:**`, `__Answer:__`) goes; inside the answer
+        # `_` is content (n_queens boards are rows of `_` and `Q`), so the body keeps it.
+        newline = rest.find("\n")
+        if not (rest if newline < 0 else rest[:newline]).strip(_EMPHASIS + "\r\t"):
+            rest = "" if newline < 0 else rest[newline + 1:]
+        return _unwrap(rest.strip("* \n\r\t"))
     rest = rest.lstrip(_EMPHASIS + "\t")
     if rest.startswith(("\n", "\r")):
         rest = rest.lstrip("\n\r \t")

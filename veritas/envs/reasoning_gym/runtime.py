@@ -10,15 +10,18 @@ own SHA-256 stream, so neighbouring task seeds never share an item.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+import random
 import threading
 from typing import Any
 
 from veritas.envs.reasoning_gym.manifest import DATASETS
 
 _datasets: dict[tuple[str, int], Any] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: dataset() takes it again inside raw_item's hold
 _module = None
 
 
@@ -43,8 +46,46 @@ def level_config(name: str, level: int) -> dict:
     return dict(DATASETS[name]["levels"][str(level)])
 
 
+class SortedSet(frozenset):
+    """A set that iterates in sorted order, and stays one under `-`: reasoning-gym draws with
+    rng.choice(list(some_set)), whose order follows str hashing (PYTHONHASHSEED), so the same seed
+    gave different items in different processes. Sorted, the draw is a function of the seed."""
+
+    def __new__(cls, items=()):
+        self = super().__new__(cls, items)
+        self._order = tuple(sorted(frozenset.__iter__(self)))  # sorted once, iterated often (BFS)
+        return self
+
+    def __iter__(self):
+        return iter(self._order)
+
+    def __sub__(self, other):
+        return SortedSet(frozenset.__sub__(self, other))
+
+
+# Datasets whose only process-dependent draw is from their `letters` set (checked under three
+# PYTHONHASHSEEDs); word_ladder's is the order of its precomputed neighbour sets. knight_swap
+# iterates sets built inside its search, out of our reach: it stays excluded as nondeterministic.
+SET_ORDER_DATASETS = frozenset({"isomorphic_strings", "ransom_note"})
+
+
+def _canonicalise(name: str, ds: Any) -> Any:
+    if name in SET_ORDER_DATASETS:  # self.letters: a set of str, drawn from through list()
+        ds.letters = SortedSet(ds.letters)
+    elif name == "word_ladder":  # its BFS walks each word's neighbour set: the first path found follows its order
+        for graph in ds.word_graphs.values():
+            for word, neighbours in graph.items():
+                graph[word] = SortedSet(neighbours)
+    return ds
+
+
 def _create(name: str, level: int, seed: int):
-    return rg_module().create_dataset(name, seed=seed, size=1, **level_config(name, level))
+    config = level_config(name, level)
+    if name == "composite":  # its parts are DatasetSpec objects, JSON dicts in the manifest
+        from reasoning_gym.composite import DatasetSpec
+
+        config["datasets"] = [DatasetSpec(**spec) for spec in config["datasets"]]
+    return _canonicalise(name, rg_module().create_dataset(name, seed=seed, size=1, **config))
 
 
 def dataset(name: str, level: int):
@@ -61,11 +102,37 @@ def dataset(name: str, level: int):
     return ds
 
 
+# Generators that print progress to stdout (bf's compiler prints dots): generating a task must not
+# write into a JSONL stream on stdout (`veritas sample > tasks.jsonl`, the audit's second process).
+PRINTS_TO_STDOUT = frozenset({"bf"})
+
+
+# Generators that draw from the global `random` module (list_functions' generator 14 calls
+# random.randint through create_random_odd_numbers): seeded from the item seed for the call and
+# restored after, so the item is a function of its seed and no one else's global stream changes.
+GLOBAL_RANDOM_DATASETS = frozenset({"list_functions"})
+
+
 def raw_item(name: str, level: int, item_seed: int) -> dict:
     """Item 0 of reasoning-gym's dataset `name` at our `level` with dataset seed item_seed."""
+    if name in PRINTS_TO_STDOUT:
+        with _lock, contextlib.redirect_stdout(io.StringIO()):
+            return _raw_item(name, level, item_seed, locked=True)
+    if name in GLOBAL_RANDOM_DATASETS:
+        with _lock:
+            state = random.getstate()
+            random.seed(item_seed)
+            try:
+                return _raw_item(name, level, item_seed, locked=True)
+            finally:
+                random.setstate(state)
+    return _raw_item(name, level, item_seed, locked=False)
+
+
+def _raw_item(name: str, level: int, item_seed: int, locked: bool) -> dict:
     if DATASETS[name]["reseed"]:
         ds = dataset(name, level)
-        with _lock:  # the reseed and the read must not interleave with another thread's
+        with contextlib.nullcontext() if locked else _lock:  # reseed and read must not interleave
             ds.seed = item_seed
             ds.config.seed = item_seed
             return ds[0]
@@ -76,11 +143,17 @@ def _not_json(obj: Any) -> Any:
     raise TypeError
 
 
+# Built once: json.dumps with any keyword argument builds a new encoder per call, which costs more
+# than encoding a small metadata dict.
+_ENCODE = json.JSONEncoder(allow_nan=False, default=_not_json).encode
+_DECODE = json.JSONDecoder().decode
+
+
 def to_json_value(obj: Any) -> Any:
     """to_json_value_slow(obj), through the C JSON codec when the metadata is plain JSON already
     (most is; the walk in Python costs more than many generators)."""
     try:
-        return json.loads(json.dumps(obj, allow_nan=False, default=_not_json))
+        return _DECODE(_ENCODE(obj))
     except (TypeError, ValueError):
         return to_json_value_slow(obj)
 
@@ -112,6 +185,17 @@ def item(name: str, level: int, item_seed: int) -> dict:
         "answer": None if raw.get("answer") is None else str(raw["answer"]),
         "metadata": to_json_value(raw.get("metadata") or {}),
     }
+
+
+def solved_reference(name: str, level: int, entry: dict) -> str | None:
+    """Our solver's reference answer for an item reasoning-gym gives none for, kept only when
+    reasoning-gym's own scorer gives it 1.0 (reference_solvers.py)."""
+    from veritas.envs.reasoning_gym.reference_solvers import SOLVERS
+
+    answer = SOLVERS[name](entry["metadata"])
+    if answer is None:
+        return None
+    return answer if score(name, level, answer, {**entry, "answer": answer}) >= 1.0 else None
 
 
 # Datasets whose scorer compares the reply with metadata held as tuples (grids as tuples of
