@@ -23,7 +23,7 @@ from veritas.cpu_verl import learn_eval, learn_report, overrides
 from veritas.cpu_verl.learn import Config, Learn, parse_config
 from veritas.cpu_verl.serve import CPU_DEFAULTS, vllm_argv
 from veritas.cpu_verl.stages import REPO
-from veritas.envs import generate
+from veritas.envs import content_key, generate
 
 
 @pytest.fixture(scope="module")
@@ -127,15 +127,15 @@ def test_overlap_is_dropped_by_content(tmp_path):
     mix = tmp_path / "m.yaml"
     mix.write_text("name: m\nsplit: train\nsize: 1000\nseed: 0\ndifficulty: 1\ntasks:\n  - {task_type: dyck_language}\n")
     mix_keys = learn_eval.mix_task_keys(str(mix), 5)
-    assert learn_eval.content_key(load_mix(str(mix)).generate(0)) in mix_keys
+    assert content_key(load_mix(str(mix)).generate(0)) in mix_keys
 
     # Splits are content-disjoint, so no test-split task repeats these training contents...
     held_out = [generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(300)]
-    assert not any(learn_eval.content_key(t) in mix_keys | sft_keys for t in held_out)
+    assert not any(content_key(t) in mix_keys | sft_keys for t in held_out)
     # ...and the filter is a guard: a held-out task whose content is in the training keys (as
     # data written under an older split rule would be) is dropped, the others are kept.
-    twin, fresh = held_out[0], next(t for t in held_out if learn_eval.content_key(t) != learn_eval.content_key(held_out[0]))
-    training_keys = mix_keys | sft_keys | {learn_eval.content_key(twin)}
+    twin, fresh = held_out[0], next(t for t in held_out if content_key(t) != content_key(held_out[0]))
+    training_keys = mix_keys | sft_keys | {content_key(twin)}
     eval_dir = tmp_path / "eval"
     eval_dir.mkdir()
     with open(eval_dir / "records.jsonl", "w") as fh:
@@ -152,7 +152,7 @@ def test_repeated_held_out_contents_count_once(tmp_path):
     """dyck level 1's test split draws its commonest words again and again: one problem asked
     twice is one observation, so n counts distinct contents (the first task id is kept)."""
     tasks = [generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(200)]
-    keys = [learn_eval.content_key(t) for t in tasks]
+    keys = [content_key(t) for t in tasks]
     first = next(i for i in range(1, len(tasks)) if keys[i] in keys[:i])  # a repeat exists in 200 seeds
     original = keys.index(keys[first])
     with open(tmp_path / "records.jsonl", "w") as fh:

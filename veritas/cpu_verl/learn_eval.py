@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 
 from veritas.cpu_verl import stages
-from veritas.envs import content_key as envs_content_key
+from veritas.envs import content_key
 
 Z95 = 1.959963984540054
 
@@ -40,10 +40,7 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
     return (low, high)
 
 
-# ---- content keys --------------------------------------------------------------------------------
-content_key = envs_content_key  # the family's content key of a Task (wording aside)
-
-
+# ---- content keys (veritas.envs.content_key: the family's key of a Task, wording aside) -----------
 def parquet_task_keys(path: str) -> set[str]:
     """Content keys of the tasks of a data_gen SFT parquet (extra_info holds each task's JSON)."""
     import pyarrow.parquet as pq
