@@ -148,23 +148,25 @@ def test_overlap_is_dropped_by_content(tmp_path):
     assert result["task_ids"] == [fresh.task_id]
 
 
-def test_repeated_held_out_contents_count_once(tmp_path):
-    """dyck level 1's test split draws its commonest words again and again: one problem asked
-    twice is one observation, so n counts distinct contents (the first task id is kept)."""
+def test_repeated_held_out_contents_weigh_as_drawn_and_once_in_distinct(tmp_path):
+    """dyck level 1's test split draws its commonest words again and again. Each draw is an
+    independent sample of the task distribution, so the accuracy counts every held-out task; the
+    ``distinct`` figure counts each content once (its first task id)."""
     tasks = [generate("dyck_language", 95_000_000 + s, difficulty=1) for s in range(200)]
     keys = [content_key(t) for t in tasks]
     first = next(i for i in range(1, len(tasks)) if keys[i] in keys[:i])  # a repeat exists in 200 seeds
-    original = keys.index(keys[first])
     with open(tmp_path / "records.jsonl", "w") as fh:
         for i, task in enumerate(tasks[:first + 1]):
             fh.write(json.dumps({"task_type": task.task_type, "seed": task.seed, "task_id": task.task_id,
                                  "difficulty": 1, "score": 1.0 if i == first else 0.0, "format_ok": True,
                                  "error": None, "completion_tokens": 10}) + "\n")
     result = learn_eval.score_held_out(str(tmp_path), set(), 1)
-    distinct = len(set(keys[:first + 1]))
-    assert result["n"] == distinct == first + 1 - result["dropped_repeats"] and result["dropped_repeats"] >= 1
-    assert tasks[original].task_id in result["task_ids"] and tasks[first].task_id not in result["task_ids"]
-    assert result["correct"] == 0  # the repeat's score is not counted
+    assert result["n"] == first + 1 and result["correct"] == 1  # the repeat is a draw of its own
+    assert result["task_ids"] == [t.task_id for t in tasks[:first + 1]]
+    distinct = result["distinct"]
+    assert distinct["n"] == len(set(keys[:first + 1])) < result["n"]
+    assert distinct["correct"] == 0  # the content's first draw scored 0: that one stands for it
+    assert distinct["ci95"] == list(learn_eval.wilson(0, distinct["n"]))
 
 
 def test_failed_requests_fail_the_stage(tmp_path):
@@ -182,7 +184,9 @@ def test_failed_requests_fail_the_stage(tmp_path):
 def _held_out(correct: int, n: int = 300) -> dict:
     low, high = learn_eval.wilson(correct, n)
     return {"n": n, "correct": correct, "accuracy": correct / n, "ci95": [low, high], "dropped_overlap": 4,
-            "dropped_repeats": 0, "requested": n + 4, "task_ids": list(range(n))}
+            "distinct": {"n": n // 2, "correct": correct // 2, "accuracy": correct / n,
+                         "ci95": list(learn_eval.wilson(correct // 2, n // 2))},
+            "requested": n + 4, "task_ids": list(range(n))}
 
 
 def _metrics(tmp_path, rewards: list[float]) -> str:

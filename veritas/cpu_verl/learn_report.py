@@ -108,7 +108,7 @@ def draw_curve(path: str, result: dict) -> None:
 
 
 HINTS = {
-    "held_out_n": "too few distinct held-out problems left after dropping overlap and repeats; raise --set eval_n",
+    "held_out_n": "too few held-out tasks left after dropping those that overlap training data; raise --set eval_n",
     "grpo_beats_sft": "GRPO did not clearly beat SFT (an SFT accuracy near 0 leaves GRPO no reward to learn "
                       "from); see 'Reading a failing curve' in docs/learning.md",
     "reward_rises": "flat reward: format or template; falling reward: sign or weight sync (docs/learning.md)",
@@ -121,8 +121,8 @@ def summary_text(result: dict) -> str:
     for kind in ("sft", "grpo"):
         r = result["held_out"][kind]
         lines.append(f"{kind:5s} held-out accuracy {r['accuracy']:.3f} (95% CI {r['ci95'][0]:.3f}-{r['ci95'][1]:.3f}, "
-                     f"n={r['n']} distinct problems; dropped: {r['dropped_overlap']} overlapping training data, "
-                     f"{r.get('dropped_repeats', 0)} repeats)")
+                     f"n={r['n']} held-out tasks, {r['dropped_overlap']} dropped as overlapping training data; "
+                     f"{r['distinct']['accuracy']:.3f} over its {r['distinct']['n']} distinct problems)")
     c = result["criteria"]
     lines.append(f"GRPO reward: first fifth {c['reward_rises']['first_fifth_mean']:.3f}, "
                  f"last fifth {c['reward_rises']['last_fifth_mean']:.3f} over {result['grpo_steps']} steps")
