@@ -96,6 +96,16 @@ def test_grpo_overrides_compose_in_float32(learn, hydra_ctx):
     assert cfg.actor_rollout_ref.rollout.n == learn.cfg.grpo_n
 
 
+def test_sft_gets_every_core_and_shared_stages_one_thread(learn, monkeypatch):
+    """SFT is one process and may use every core; where the trainer, Ray and vLLM share the cores,
+    one OpenMP thread each (spinning threads slow a loaded torch ~10x). A user's setting wins."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert learn.env("sft")["OMP_NUM_THREADS"] == str(len(os.sched_getaffinity(0)))
+    assert learn.env("grpo")["OMP_NUM_THREADS"] == learn.env("sft_eval")["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert learn.env("sft")["OMP_NUM_THREADS"] == learn.env("grpo")["OMP_NUM_THREADS"] == "3"
+
+
 def test_config_set_flags():
     cfg = parse_config(["sft_steps=7", "grpo_lr=0.5", "task_type=operation"], seed=3)
     assert (cfg.sft_steps, cfg.grpo_lr, cfg.task_type, cfg.seed) == (7, 0.5, "operation", 3)

@@ -111,7 +111,8 @@ HINTS = {
     "held_out_n": "too few held-out tasks left after dropping those that overlap training data; raise --set eval_n",
     "grpo_beats_sft": "GRPO did not clearly beat SFT (an SFT accuracy near 0 leaves GRPO no reward to learn "
                       "from); see 'Reading a failing curve' in docs/learning.md",
-    "reward_rises": "flat reward: format or template; falling reward: sign or weight sync (docs/learning.md)",
+    "reward_rises": "flat reward: format or template, or (held-out up) too few sampled answers; falling reward: "
+                    "sign or weight sync (docs/learning.md)",
     "budget": "over 25 minutes or 12 GiB; a loaded machine runs 3-5x slower than an idle one",
 }
 
