@@ -145,7 +145,7 @@ class Learn:
         # One thread per process where several processes share the cores (GRPO's trainer, Ray and
         # vLLM; a served model and its client): OpenMP's spinning threads slow a 2-thread torch ~10x
         # whenever another process holds a core. SFT is one process: it gets every core (400 steps
-        # on two cores: 460 s, against 610 s on one).
+        # on two idle cores: 410 s, against 610 s on one).
         threads = len(os.sched_getaffinity(0)) if stage == "sft" else 1
         env.setdefault("OMP_NUM_THREADS", str(threads))
         return env
