@@ -99,7 +99,7 @@ def draw_curve(path: str, result: dict) -> None:
     ax.set_ylabel("reward / accuracy")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)  # the curves sit low: keep the legend off them
     fig.tight_layout()
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=100)
