@@ -104,7 +104,10 @@ def write_fake(bin_dir: Path, name: str, body: str) -> Path:
     return path
 
 
-RECORD_ARGV = 'printf "%s\\0" "$(basename "$0")" "$@" >>"$FAKE_LOG"; printf "\\n" >>"$FAKE_LOG"\n'
+# One record per call, written under a lock on the log: fakes run in the background at the same time
+# (the Slurm script starts a node's srun steps with `&`), and two unlocked appends of one record can
+# interleave with another call's, merging two calls into one.
+RECORD_ARGV = ('{ flock 9; printf "%s\\0" "$(basename "$0")" "$@" >&9; printf "\\n" >&9; } 9>>"$FAKE_LOG"\n')
 
 
 def read_calls(log: Path) -> list[list[str]]:
